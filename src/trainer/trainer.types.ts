@@ -53,7 +53,12 @@ export interface TrainerResult {
   trainingSeconds: number;
 }
 
+/** Inner training loop: `simd` is the WebAssembly SIMD kernel, `reference` the plain TypeScript loop it is tested against. */
+export type TrainerKernelName = 'simd' | 'reference';
+
 export interface TrainerRunOptions {
+  /** Inner training loop to run. Both give the same results up to float rounding. Default `simd`. */
+  kernel?: TrainerKernelName;
   /** Called at most a few times per second. */
   onProgress?: (progress: TrainerProgress) => void;
   /** Aborting stops the threads within a second and rejects with a `TrainingCancelledError`. */

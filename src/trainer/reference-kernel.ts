@@ -1,0 +1,189 @@
+import { WasmMemory } from './webassembly';
+import { MAX_EXP, MAX_JOB_WORDS, SIGMOID_TABLE_SIZE } from './kernel-memory';
+import { Xoshiro128 } from './random';
+import { KernelConfig, TrainingKernel } from './training-kernel';
+
+const SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2 * MAX_EXP);
+
+/**
+ * The plain TypeScript kernel: gensim 4's skip-gram and CBOW (mean of context vectors) with negative sampling,
+ * written for clarity rather than speed. The SIMD kernel is tested against it.
+ */
+export class ReferenceKernel implements TrainingKernel {
+  private readonly random: Xoshiro128;
+  private readonly vectorSize: number;
+  private readonly rowStride: number;
+  private readonly sigmoid: Float32Array;
+  private readonly logSigmoid: Float32Array;
+  private readonly keepThresholds: Uint32Array;
+  private readonly noiseThresholds: Uint32Array;
+  private readonly noiseAliases: Int32Array;
+  private readonly input: Float32Array;
+  private readonly output: Float32Array;
+  private readonly jobWords: Int32Array;
+  private readonly jobSentenceOffsets: Int32Array;
+  private readonly keptWords: Int32Array;
+  private readonly work: Float32Array;
+  private readonly hidden: Float32Array;
+
+  constructor(
+    memory: WasmMemory,
+    private readonly config: KernelConfig,
+  ) {
+    const { layout } = config;
+    const buffer = memory.buffer;
+    const words = layout.vocabularySize;
+    const thread = layout.threads[config.thread];
+
+    this.random = new Xoshiro128(config.randomState);
+    this.vectorSize = layout.vectorSize;
+    this.rowStride = layout.rowStride;
+    this.sigmoid = new Float32Array(buffer, layout.sigmoidTable, SIGMOID_TABLE_SIZE);
+    this.logSigmoid = new Float32Array(buffer, layout.logSigmoidTable, SIGMOID_TABLE_SIZE);
+    this.keepThresholds = new Uint32Array(buffer, layout.keepThresholds, words);
+    this.noiseThresholds = new Uint32Array(buffer, layout.noiseThresholds, words);
+    this.noiseAliases = new Int32Array(buffer, layout.noiseAliases, words);
+    this.input = new Float32Array(buffer, layout.inputVectors, words * layout.rowStride);
+    this.output = new Float32Array(buffer, layout.outputVectors, words * layout.rowStride);
+    this.jobWords = new Int32Array(buffer, thread.jobWords, MAX_JOB_WORDS);
+    this.jobSentenceOffsets = new Int32Array(buffer, thread.jobSentenceOffsets, this.jobWords.length + 1);
+    this.keptWords = new Int32Array(buffer, thread.keptWords, this.jobWords.length);
+    this.work = new Float32Array(buffer, thread.work, layout.rowStride);
+    this.hidden = new Float32Array(buffer, thread.hidden, layout.rowStride);
+  }
+
+  trainJob(sentenceCount: number, alpha: number): number {
+    let loss = 0;
+    for (let sentence = 0; sentence < sentenceCount; sentence++) {
+      const keptCount = this.downsample(this.jobSentenceOffsets[sentence], this.jobSentenceOffsets[sentence + 1]);
+      for (let centre = 0; centre < keptCount; centre++) {
+        const reach = this.config.window - (this.random.nextUint32() % this.config.window);
+        const from = Math.max(0, centre - reach);
+        const to = Math.min(keptCount, centre + reach + 1);
+        loss +=
+          this.config.architecture === 'skipgram'
+            ? this.trainSkipGram(centre, from, to, alpha)
+            : this.trainCbow(centre, from, to, alpha);
+      }
+    }
+
+    return loss;
+  }
+
+  /** Copies the words of jobWords[start, end) that survive down-sampling into keptWords and returns how many. */
+  private downsample(start: number, end: number): number {
+    let kept = 0;
+    for (let i = start; i < end; i++) {
+      const word = this.jobWords[i];
+      if (this.config.downsample && this.keepThresholds[word] < this.random.nextUint32()) {
+        continue;
+      }
+
+      this.keptWords[kept++] = word;
+    }
+
+    return kept;
+  }
+
+  /** gensim's pair order: each context word's input vector learns to predict the centre word. */
+  private trainSkipGram(centre: number, from: number, to: number, alpha: number): number {
+    let loss = 0;
+    for (let context = from; context < to; context++) {
+      if (context === centre) {
+        continue;
+      }
+
+      const inputRow = this.keptWords[context] * this.rowStride;
+      const hidden = this.input.subarray(inputRow, inputRow + this.rowStride);
+      this.work.fill(0);
+      loss += this.trainNegativeSampling(this.keptWords[centre], hidden, alpha);
+      for (let i = 0; i < this.vectorSize; i++) {
+        this.input[inputRow + i] += this.work[i];
+      }
+    }
+
+    return loss;
+  }
+
+  /** CBOW with gensim's default cbow_mean=1: the mean of the context vectors predicts the centre word. */
+  private trainCbow(centre: number, from: number, to: number, alpha: number): number {
+    const contexts = to - from - 1;
+    if (contexts === 0) {
+      return 0;
+    }
+
+    this.hidden.fill(0);
+    for (let context = from; context < to; context++) {
+      if (context !== centre) {
+        this.addRow(this.hidden, this.input, this.keptWords[context] * this.rowStride, 1);
+      }
+    }
+
+    for (let i = 0; i < this.vectorSize; i++) {
+      this.hidden[i] /= contexts;
+    }
+
+    this.work.fill(0);
+    const loss = this.trainNegativeSampling(this.keptWords[centre], this.hidden, alpha);
+    for (let context = from; context < to; context++) {
+      if (context !== centre) {
+        const row = this.keptWords[context] * this.rowStride;
+        for (let i = 0; i < this.vectorSize; i++) {
+          this.input[row + i] += this.work[i];
+        }
+      }
+    }
+
+    return loss;
+  }
+
+  /**
+   * Scores `hidden` against the target word (label 1) and `negative` noise words (label 0), updates their output
+   * vectors, accumulates the gradient for `hidden` in `work`, and returns the loss. A noise draw equal to the
+   * target and a dot product beyond ±MAX_EXP are skipped, as gensim does.
+   */
+  private trainNegativeSampling(target: number, hidden: Float32Array, alpha: number): number {
+    let loss = 0;
+    for (let d = 0; d <= this.config.negative; d++) {
+      const word = d === 0 ? target : this.drawNoiseWord();
+      if (d > 0 && word === target) {
+        continue;
+      }
+
+      const row = word * this.rowStride;
+      let dot = 0;
+      for (let i = 0; i < this.vectorSize; i++) {
+        dot += hidden[i] * this.output[row + i];
+      }
+
+      if (dot <= -MAX_EXP || dot >= MAX_EXP) {
+        continue;
+      }
+
+      const label = d === 0 ? 1 : 0;
+      const gradient = (label - this.sigmoid[Math.floor((dot + MAX_EXP) * SIGMOID_SCALE)]) * alpha;
+      const signedDot = label === 1 ? dot : -dot;
+      loss -= this.logSigmoid[Math.floor((signedDot + MAX_EXP) * SIGMOID_SCALE)];
+      this.addRow(this.work, this.output, row, gradient);
+      for (let i = 0; i < this.vectorSize; i++) {
+        this.output[row + i] += gradient * hidden[i];
+      }
+    }
+
+    return loss;
+  }
+
+  private drawNoiseWord(): number {
+    const slot = this.random.nextUint32() % this.noiseAliases.length;
+    const acceptance = this.random.nextUint32();
+
+    return acceptance < this.noiseThresholds[slot] ? slot : this.noiseAliases[slot];
+  }
+
+  /** target += scale × source[row .. row + vectorSize). */
+  private addRow(target: Float32Array, source: Float32Array, row: number, scale: number): void {
+    for (let i = 0; i < this.vectorSize; i++) {
+      target[i] += scale * source[row + i];
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { Xoshiro128 } from './random';
+import {
+  assertTrainerFits,
+  DEFAULT_TRAINER_SETTINGS,
+  InvalidTrainingCorpusError,
+  TrainerSettingsError,
+  TrainingCancelledError,
+  trainVectors,
+} from './trainer';
+import { TrainerProgress, TrainerSettings, TrainingCorpus } from './trainer.types';
+
+const GROUPS = 10;
+const TOKENS_PER_GROUP = 8;
+
+/**
+ * Builds a corpus of GROUPS groups of TOKENS_PER_GROUP tokens. Each sentence draws its words from one group only,
+ * so a good model puts every token's nearest neighbours in its own group. Token id = group × TOKENS_PER_GROUP + k.
+ */
+function plantedCorpus(sentences: number, sentenceLength: number, seed = 42): TrainingCorpus {
+  const random = new Xoshiro128([seed, 0x1234, 0x5678, 0x9abc]);
+  const vocabularySize = GROUPS * TOKENS_PER_GROUP;
+  const words = new Int32Array(sentences * sentenceLength);
+  const sentenceOffsets = new Int32Array(sentences + 1);
+  const counts = new Float64Array(vocabularySize);
+
+  for (let sentence = 0; sentence < sentences; sentence++) {
+    const group = random.nextUint32() % GROUPS;
+    sentenceOffsets[sentence + 1] = (sentence + 1) * sentenceLength;
+    for (let i = 0; i < sentenceLength; i++) {
+      const token = group * TOKENS_PER_GROUP + (random.nextUint32() % TOKENS_PER_GROUP);
+      words[sentence * sentenceLength + i] = token;
+      counts[token]++;
+    }
+  }
+
+  return { words, sentenceOffsets, counts };
+}
+
+function settings(overrides: Partial<TrainerSettings> = {}): TrainerSettings {
+  return { ...DEFAULT_TRAINER_SETTINGS, vectorSize: 32, window: 5, negative: 5, epochs: 5, ...overrides };
+}
+
+/** Mean share of each token's 5 nearest neighbours (cosine) that belong to its own group. */
+function groupPrecisionAt5(vectors: Float32Array, vectorSize: number): number {
+  const tokens = vectors.length / vectorSize;
+  const norms = Array.from({ length: tokens }, (_, t) =>
+    Math.hypot(...vectors.subarray(t * vectorSize, (t + 1) * vectorSize)),
+  );
+  let hits = 0;
+
+  for (let t = 0; t < tokens; t++) {
+    const similarities: Array<[number, number]> = [];
+    for (let other = 0; other < tokens; other++) {
+      if (other === t) {
+        continue;
+      }
+
+      let dot = 0;
+      for (let i = 0; i < vectorSize; i++) {
+        dot += vectors[t * vectorSize + i] * vectors[other * vectorSize + i];
+      }
+      similarities.push([dot / (norms[t] * norms[other]), other]);
+    }
+
+    similarities.sort((a, b) => b[0] - a[0]);
+    const group = Math.floor(t / TOKENS_PER_GROUP);
+    hits += similarities.slice(0, 5).filter(([, other]) => Math.floor(other / TOKENS_PER_GROUP) === group).length;
+  }
+
+  return hits / (tokens * 5);
+}
+
+test('trainVectors with one worker and one seed is deterministic', async () => {
+  const corpus = plantedCorpus(300, 20);
+
+  const first = await trainVectors(corpus, settings({ seed: 7 }), { kernel: 'reference' });
+  const second = await trainVectors(corpus, settings({ seed: 7 }), { kernel: 'reference' });
+  const otherSeed = await trainVectors(corpus, settings({ seed: 8 }), { kernel: 'reference' });
+
+  assert.deepEqual(second.vectors, first.vectors);
+  assert.deepEqual(second.epochLosses, first.epochLosses);
+  assert.notDeepEqual(otherSeed.vectors, first.vectors);
+});
+
+test('trainVectors separates planted groups on two workers', async () => {
+  const corpus = plantedCorpus(2000, 20);
+
+  const result = await trainVectors(corpus, settings({ workers: 2 }), { kernel: 'reference' });
+
+  assert.equal(result.vectors.length, GROUPS * TOKENS_PER_GROUP * 32);
+  assert.ok(groupPrecisionAt5(result.vectors, 32) >= 0.9, `precision@5 ${groupPrecisionAt5(result.vectors, 32)}`);
+});
+
+test('trainVectors trains CBOW on planted groups', async () => {
+  const corpus = plantedCorpus(2000, 20);
+
+  const result = await trainVectors(corpus, settings({ architecture: 'cbow', epochs: 10 }), { kernel: 'reference' });
+
+  assert.ok(groupPrecisionAt5(result.vectors, 32) >= 0.9, `precision@5 ${groupPrecisionAt5(result.vectors, 32)}`);
+});
+
+test('epoch loss is finite and decreasing', async () => {
+  const corpus = plantedCorpus(1000, 20);
+
+  const { epochLosses } = await trainVectors(corpus, settings({ epochs: 4 }), { kernel: 'reference' });
+
+  assert.equal(epochLosses.length, 4);
+  for (const loss of epochLosses) {
+    assert.ok(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
+  }
+  for (let epoch = 1; epoch < epochLosses.length; epoch++) {
+    assert.ok(epochLosses[epoch] < epochLosses[epoch - 1], `losses ${epochLosses.join(', ')}`);
+  }
+});
+
+test('progress reports words, alpha and losses', async () => {
+  const corpus = plantedCorpus(500, 20);
+  const reports: TrainerProgress[] = [];
+
+  await trainVectors(corpus, settings({ epochs: 3 }), { kernel: 'reference', onProgress: (p) => reports.push(p) });
+
+  const last = reports[reports.length - 1];
+  assert.equal(last.wordsDone, corpus.words.length * 3);
+  assert.equal(last.wordsTotal, corpus.words.length * 3);
+  assert.equal(last.epochLosses.length, 3);
+  assert.ok(last.wordsPerSecond > 0);
+  for (const report of reports) {
+    assert.ok(report.alpha >= DEFAULT_TRAINER_SETTINGS.minAlpha && report.alpha <= DEFAULT_TRAINER_SETTINGS.alpha);
+    assert.ok(report.wordsDone <= report.wordsTotal);
+  }
+});
+
+test('abort stops training within a second', async () => {
+  const corpus = plantedCorpus(200_000, 20);
+  const controller = new AbortController();
+  let abortedAt = 0;
+  const onProgress = (progress: TrainerProgress): void => {
+    if (progress.wordsDone > 0 && abortedAt === 0) {
+      abortedAt = performance.now();
+      controller.abort();
+    }
+  };
+
+  const training = trainVectors(corpus, settings({ workers: 2, epochs: 50 }), {
+    kernel: 'reference',
+    signal: controller.signal,
+    onProgress,
+  });
+
+  await assert.rejects(training, TrainingCancelledError);
+  assert.ok(abortedAt > 0);
+  assert.ok(performance.now() - abortedAt < 1000, `stopped after ${performance.now() - abortedAt} ms`);
+});
+
+test('an aborted signal rejects before training', async () => {
+  const controller = new AbortController();
+  controller.abort();
+
+  await assert.rejects(
+    trainVectors(plantedCorpus(10, 5), settings(), { signal: controller.signal }),
+    TrainingCancelledError,
+  );
+});
+
+test('assertTrainerFits rejects weights beyond 4 GiB', () => {
+  assert.doesNotThrow(() => assertTrainerFits(1_000_000, settings({ vectorSize: 300 })));
+
+  assert.throws(
+    () => assertTrainerFits(6_000_000, settings({ vectorSize: 100 })),
+    (error: unknown) =>
+      error instanceof TrainerSettingsError && error.setting === 'vectorSize' && /vectorSize 100/.test(error.message),
+  );
+});
+
+test('trainVectors rejects an oversized model up front', async () => {
+  const corpus = {
+    words: new Int32Array([0, 1]),
+    sentenceOffsets: new Int32Array([0, 2]),
+    counts: new Float64Array(6_000_000).fill(1),
+  };
+
+  await assert.rejects(trainVectors(corpus, settings({ vectorSize: 100 })), TrainerSettingsError);
+});
+
+test('trainVectors rejects invalid settings by name', async () => {
+  const corpus = plantedCorpus(10, 5);
+
+  await assert.rejects(trainVectors(corpus, settings({ window: 0 })), {
+    name: 'TrainerSettingsError',
+    setting: 'window',
+  });
+  await assert.rejects(trainVectors(corpus, settings({ sample: -1 })), {
+    name: 'TrainerSettingsError',
+    setting: 'sample',
+  });
+  await assert.rejects(trainVectors(corpus, settings({ workers: 1.5 })), {
+    name: 'TrainerSettingsError',
+    setting: 'workers',
+  });
+});
+
+test('trainVectors rejects word ids outside the vocabulary', async () => {
+  const corpus = {
+    words: new Int32Array([0, 3]),
+    sentenceOffsets: new Int32Array([0, 2]),
+    counts: new Float64Array([1, 1]),
+  };
+
+  await assert.rejects(trainVectors(corpus, settings()), InvalidTrainingCorpusError);
+});

@@ -1,0 +1,28 @@
+import { KernelLayout } from './kernel-memory';
+import { RandomState } from './random';
+
+/** What a worker thread needs to build its kernel; plain data, so it can be posted to the thread. */
+export interface KernelConfig {
+  layout: KernelLayout;
+  /** Index of this thread's buffers in `layout.threads`. */
+  thread: number;
+  architecture: 'skipgram' | 'cbow';
+  window: number;
+  negative: number;
+  /** False when `sample` is 0: then no word is dropped and no random number is drawn for it. */
+  downsample: boolean;
+  randomState: RandomState;
+}
+
+/**
+ * The inner training loop of one thread. Both implementations consume the random stream in the same order:
+ * per sentence one draw per word for down-sampling (when enabled); per centre word one draw for its effective
+ * window; per noise word two draws (alias slot, then acceptance).
+ */
+export interface TrainingKernel {
+  /**
+   * Trains on the job in the thread's buffers (`jobWords`, `jobSentenceOffsets`) at learning rate `alpha` and
+   * returns the job's loss, the sum of negative log-likelihoods of every pair that was updated.
+   */
+  trainJob(sentenceCount: number, alpha: number): number;
+}
