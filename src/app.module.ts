@@ -1,0 +1,87 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MulterModule } from '@nestjs/platform-express';
+import { join, resolve } from 'node:path';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ArtifactRepository } from './artifacts/artifact.repository';
+import { CaptureRepository } from './captures/capture.repository';
+import { CapturesController } from './captures/captures.controller';
+import { CapturesResolver } from './captures/captures.resolver';
+import { CapturesService } from './captures/captures.service';
+import { formatGraphqlError } from './common/graphql-error';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions, ENTITIES } from './database/data-source';
+import { HealthController } from './health/health.controller';
+import { JobRepository } from './jobs/job.repository';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsResolver } from './jobs/jobs.resolver';
+import { JobsService } from './jobs/jobs.service';
+import { ModelRepository } from './models/model.repository';
+import { ModelsController } from './models/models.controller';
+import { ModelsResolver } from './models/models.resolver';
+import { ModelsService } from './models/models.service';
+import { QueueRepository } from './queue/queue.repository';
+import { SimilarityService } from './similarity/similarity.service';
+import { TokenRepository } from './similarity/token.repository';
+import { VectorIndexCache } from './similarity/vector-index.cache';
+import { VectorIndexRepository } from './similarity/vector-index.repository';
+import { TrainingPipeline } from './training/training.pipeline';
+import { TrainingWorker } from './training/training.worker';
+import { VocabularyRepository } from './training/vocabulary.repository';
+
+export type Role = 'api' | 'worker' | 'all';
+
+const REPOSITORIES: Provider[] = [ArtifactRepository, CaptureRepository, JobRepository, ModelRepository, TokenRepository, VectorIndexRepository];
+
+const API_CONTROLLERS: Type[] = [CapturesController, ModelsController, JobsController, HealthController];
+const API_PROVIDERS: Provider[] = [
+  QueueRepository,
+  CapturesService,
+  ModelsService,
+  JobsService,
+  SimilarityService,
+  VectorIndexCache,
+  CapturesResolver,
+  ModelsResolver,
+  JobsResolver,
+];
+
+const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, TrainingPipeline, TrainingWorker];
+
+/** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
+@Module({})
+export class AppModule {
+  static forRole(role: Role, config: AppConfig): DynamicModule {
+    const api = role !== 'worker';
+    const worker = role !== 'api';
+
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(dataSourceOptions(config)),
+        TypeOrmModule.forFeature(ENTITIES),
+        ...(api
+          ? [
+              GraphQLModule.forRoot<ApolloDriverConfig>({
+                driver: ApolloDriver,
+                autoSchemaFile: true,
+                sortSchema: true,
+                path: '/graphql',
+                formatError: formatGraphqlError,
+              }),
+              // Uploads stream to the artifact directory's tmp folder, never into memory.
+              MulterModule.register({
+                dest: join(resolve(config.DATA_DIR), 'tmp'),
+                limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10 },
+              }),
+            ]
+          : []),
+      ],
+      controllers: api ? API_CONTROLLERS : [],
+      providers: [...REPOSITORIES, ...(api ? API_PROVIDERS : []), ...(worker ? WORKER_PROVIDERS : [])],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies defaults to an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.DB_HOST, '127.0.0.1');
+    assert.equal(config.DB_NAME, 'flow2vec');
+    assert.equal(config.REDIS_PORT, 6379);
+    assert.equal(config.DATA_DIR, './data');
+    assert.equal(config.PORT, 3000);
+  });
+
+  it('parses numbers from strings', () => {
+    assert.equal(loadConfig({ PORT: '8080' }).PORT, 8080);
+  });
+
+  it('lists every invalid variable at once', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', DB_PORT: '70000', LOG_LEVEL: 'loud' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /PORT="eighty"/);
+        assert.match(error.message, /DB_PORT="70000"/);
+        assert.match(error.message, /LOG_LEVEL="loud"/);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { JobEntity } from '../entities/job.entity';
+
+@Injectable()
+export class JobRepository {
+  constructor(@InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>) {}
+
+  findById(id: string): Promise<JobEntity | null> {
+    return this.jobs.findOneBy({ id });
+  }
+
+  findLatestForModel(modelId: string): Promise<JobEntity | null> {
+    return this.jobs.findOne({ where: { modelId }, order: { createdAt: 'DESC' } });
+  }
+
+  async update(id: string, changes: Partial<Omit<JobEntity, 'id'>>): Promise<void> {
+    await this.jobs.update({ id }, changes);
+  }
+}

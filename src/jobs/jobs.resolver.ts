@@ -1,0 +1,13 @@
+import { Args, ID, Query, Resolver } from '@nestjs/graphql';
+import { JobResponseDto } from './job.dto';
+import { JobsService } from './jobs.service';
+
+@Resolver(() => JobResponseDto)
+export class JobsResolver {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Query(() => JobResponseDto)
+  async job(@Args('id', { type: () => ID }) id: string): Promise<JobResponseDto> {
+    return JobResponseDto.from(await this.jobs.get(id));
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { HierarchicalNSW } from 'hnswlib-node';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+
+/** Graph degree of the HNSW index (hnswlib's `M`). */
+const HNSW_M = 16;
+/** Candidate list size while building; higher builds slower and recalls more. */
+const HNSW_EF_CONSTRUCTION = 200;
+/** Points added between yields to the event loop, so a worker keeps renewing its job lock while it builds. */
+const BUILD_BATCH = 2000;
+
+export interface Neighbour {
+  tokenId: number;
+  similarity: number;
+}
+
+/** A loaded HNSW index over one model's vectors, cosine space; labels are token ids. */
+export class VectorIndex {
+  constructor(
+    private readonly index: HierarchicalNSW,
+    readonly dimensions: number,
+    readonly size: number,
+  ) {}
+
+  /** The stored vector of a token (hnswlib keeps cosine-space vectors unit-normalised). */
+  vectorOf(tokenId: number): number[] {
+    return this.index.getPoint(tokenId);
+  }
+
+  async writeTo(path: string): Promise<void> {
+    await this.index.writeIndex(path);
+  }
+
+  /**
+   * Nearest tokens by cosine similarity, best first. `ef` is the search candidate list; it is raised to at
+   * least `k` because hnswlib cannot return more neighbours than it keeps candidates.
+   */
+  search(vector: number[], k: number, ef: number, exclude?: ReadonlySet<number>): Neighbour[] {
+    const wanted = Math.min(k + (exclude?.size ?? 0), this.size);
+    this.index.setEf(Math.max(ef, wanted));
+    const filter = exclude && exclude.size > 0 ? (label: number) => !exclude.has(label) : undefined;
+    const result = this.index.searchKnn(vector, Math.min(wanted, this.size), filter);
+
+    const neighbours = result.neighbors.map((tokenId, i) => ({ tokenId, similarity: 1 - result.distances[i] }));
+    neighbours.sort((a, b) => b.similarity - a.similarity || a.tokenId - b.tokenId);
+    return neighbours.slice(0, k);
+  }
+}
+
+/** Builds, writes and reads HNSW index files. The only place that uses hnswlib-node. */
+@Injectable()
+export class VectorIndexRepository {
+  async build(vectors: Float32Array, dimensions: number, seed: number, onProgress?: (fraction: number) => void): Promise<VectorIndex> {
+    const size = vectors.length / dimensions;
+    const index = new HierarchicalNSW('cosine', dimensions);
+    index.initIndex(Math.max(size, 1), HNSW_M, HNSW_EF_CONSTRUCTION, seed);
+
+    for (let tokenId = 0; tokenId < size; tokenId++) {
+      index.addPoint(Array.from(vectors.subarray(tokenId * dimensions, (tokenId + 1) * dimensions)), tokenId);
+      if (tokenId % BUILD_BATCH === BUILD_BATCH - 1) {
+        onProgress?.((tokenId + 1) / size);
+        await yieldToEventLoop();
+      }
+    }
+
+    return new VectorIndex(index, dimensions, size);
+  }
+
+  /** Reads an index file; a truncated or corrupted file rejects instead of crashing the process. */
+  async read(path: string, dimensions: number): Promise<VectorIndex> {
+    const index = new HierarchicalNSW('cosine', dimensions);
+    await index.readIndex(path);
+    return new VectorIndex(index, dimensions, index.getCurrentCount());
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { PoolClient } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import type { VocabularyEntry } from './vocabulary';
+
+/** Escapes a value for PostgreSQL's COPY text format. */
+function copyText(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+/** Writes vocabularies with COPY, which is an order of magnitude faster than row inserts at 100,000+ tokens. */
+@Injectable()
+export class VocabularyRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Streams the vocabulary into `tokens` inside the caller's transaction, so the rows become visible
+   * together with the model's ready status, or not at all.
+   */
+  async copyInto(manager: EntityManager, modelId: string, entries: VocabularyEntry[]): Promise<void> {
+    const client = (manager.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
+    const copy = client.query(copyFrom('COPY tokens ("modelId", "tokenId", token, count, "labelCounts", "labelClass") FROM STDIN'));
+
+    const rows = (function* () {
+      for (let tokenId = 0; tokenId < entries.length; tokenId++) {
+        const entry = entries[tokenId];
+        const labels = copyText(JSON.stringify(entry.labelCounts));
+        yield `${modelId}\t${tokenId}\t${copyText(entry.token)}\t${entry.count}\t${labels}\t${entry.labelClass}\n`;
+      }
+    })();
+
+    await pipeline(Readable.from(rows), copy);
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+}

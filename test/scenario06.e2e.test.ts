@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { openAsBlob } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { json, SHARED_DATA, startTestServer, TestServer, waitFor } from './support/test-server';
+
+const CAPTURE = join(SHARED_DATA, 'scenario06_capture20110816.binetflow.gz');
+const INFECTED_HOST = '147.32.84.165';
+
+/**
+ * The whole path on real data: CTU-13 scenario 6 is uploaded over HTTP, trained through the real queue and
+ * worker with the reference notebook's settings, and the neighbours the API returns are checked against an
+ * exact cosine search over the vectors the worker stored.
+ */
+describe('scenario 6 end to end', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer();
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('uploads, trains and answers most-similar like exact cosine', { timeout: 30 * 60_000 }, async () => {
+    const started = Date.now();
+    const form = new FormData();
+    form.append('file', await openAsBlob(CAPTURE), 'scenario06_capture20110816.binetflow.gz');
+    const upload = await fetch(`${server.baseUrl}/api/v1/captures`, { method: 'POST', body: form });
+    const capture = await json(upload);
+    assert.equal(upload.status, 201, JSON.stringify(capture));
+    assert.equal(capture.flowCount, 558_919);
+    assert.deepEqual(capture.labelClassCounts, { Botnet: 4_630, Normal: 7_494, Background: 546_795 });
+    assert.equal(capture.rejectedCount, 0);
+
+    // Notebook settings: 30 flows a sentence, 100 dimensions, window 30, 10 negative samples. One epoch
+    // instead of five keeps the test within a few minutes on two cores; the API path is the same.
+    const create = await fetch(`${server.baseUrl}/api/v1/models`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'scenario 6',
+        captureIds: [capture.id],
+        sentences: { mode: 'count', length: 30 },
+        trainer: { vectorSize: 100, window: 30, negative: 10, sample: 0.001, minCount: 1, epochs: 1, workers: 2, seed: 7 },
+      }),
+    });
+    const created = await json(create);
+    assert.equal(create.status, 202, JSON.stringify(created));
+    assert.equal(created.job.state, 'queued');
+
+    const phases = new Set<string>();
+    const job = await waitFor(
+      async () => {
+        const response = await fetch(`${server.baseUrl}/api/v1/jobs/${created.job.id}`);
+        const body = await json(response);
+        phases.add(body.phase);
+        return ['completed', 'failed'].includes(body.state) ? body : undefined;
+      },
+      25 * 60_000,
+      () => `job ${created.job.id} did not finish; server output:\n${server.output().slice(-3000)}`,
+    );
+    assert.equal(job.state, 'completed', `job failed: ${job.error}`);
+    assert.ok(phases.has('training'), `phases seen while polling: ${[...phases].join(', ')}`);
+
+    const model = await json(await fetch(`${server.baseUrl}/api/v1/models/${created.model.id}`));
+    assert.equal(model.status, 'ready');
+    assert.equal(model.corpusWords, 558_919);
+    assert.ok(model.vocabularySize > 100_000, `vocabulary of ${model.vocabularySize} tokens`);
+    assert.equal(model.epochLosses.length, 1);
+    assert.ok(Number.isFinite(model.epochLosses[0]));
+
+    const [{ token }] = await server.query<{ token: string }>(
+      `SELECT token FROM tokens WHERE "modelId" = $1 AND token LIKE $2 ORDER BY count DESC, token LIMIT 1`,
+      [model.id, `${INFECTED_HOST}|%`],
+    );
+    const similarResponse = await fetch(`${server.baseUrl}/api/v1/models/${model.id}/similar?token=${encodeURIComponent(token)}&k=10`);
+    const similar = await json(similarResponse);
+    assert.equal(similarResponse.status, 200, JSON.stringify(similar));
+    assert.equal(similar.query.token, token);
+    assert.equal(similar.neighbours.length, 10);
+
+    const expected = await exactNeighbours(server, model.id, model.vocabularySize, token, 10);
+    assert.deepEqual(
+      similar.neighbours.map((n: { token: string }) => n.token),
+      expected.map((n) => n.token),
+    );
+    similar.neighbours.forEach((neighbour: { similarity: number }, i: number) => {
+      assert.ok(Math.abs(neighbour.similarity - expected[i].similarity) < 1e-4, `neighbour ${i}: ${neighbour.similarity} vs ${expected[i].similarity}`);
+    });
+
+    const graphql = await fetch(`${server.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query($id: ID!, $token: String!) { similar(modelId: $id, token: $token, k: 10) { neighbours { token similarity } } }',
+        variables: { id: model.id, token },
+      }),
+    });
+    const graphqlBody = await json(graphql);
+    assert.deepEqual(
+      graphqlBody.data.similar.neighbours.map((n: { token: string }) => n.token),
+      expected.map((n) => n.token),
+    );
+
+    const unknown = await fetch(`${server.baseUrl}/api/v1/models/${model.id}/similar?token=${encodeURIComponent('10.0.0.1|10.0.0.2|1|tcp')}`);
+    assert.equal(unknown.status, 404);
+    assert.match((await json(unknown)).message, /not in the vocabulary/);
+
+    console.log(`scenario 6: vocabulary ${model.vocabularySize} tokens, training ${model.trainingSeconds.toFixed(1)} s, upload to answer ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+});
+
+/** Exact cosine top-k over the stored vector file, written independently of the server's index code. */
+async function exactNeighbours(server: TestServer, modelId: string, vocabularySize: number, token: string, k: number) {
+  const bytes = await readFile(join(server.dataDir, 'models', modelId, 'vectors.f32'));
+  const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const dimensions = vectors.length / vocabularySize;
+  assert.equal(dimensions, 100);
+
+  const rows = await server.query<{ tokenId: number; token: string }>(`SELECT "tokenId", token FROM tokens WHERE "modelId" = $1`, [modelId]);
+  const tokens: string[] = [];
+  rows.forEach((row) => (tokens[row.tokenId] = row.token));
+  const queryId = tokens.indexOf(token);
+
+  const norm = (id: number) => Math.sqrt(dot(vectors, id, id, dimensions));
+  const queryNorm = norm(queryId);
+  const scored: { token: string; similarity: number }[] = [];
+  for (let id = 0; id < vocabularySize; id++) {
+    if (id !== queryId) {
+      scored.push({ token: tokens[id], similarity: dot(vectors, queryId, id, dimensions) / (queryNorm * norm(id)) });
+    }
+  }
+
+  return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
+}
+
+function dot(vectors: Float32Array, a: number, b: number, dimensions: number): number {
+  let sum = 0;
+  for (let i = 0; i < dimensions; i++) {
+    sum += vectors[a * dimensions + i] * vectors[b * dimensions + i];
+  }
+  return sum;
+}

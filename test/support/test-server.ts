@@ -1,0 +1,146 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+
+/** Repository root, found from the compiled test's location (dist/test/support). */
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const SHARED_DATA = resolve(REPO_ROOT, '..', 'shared', 'data', 'ctu13');
+
+export interface TestServer {
+  baseUrl: string;
+  dataDir: string;
+  databaseName: string;
+  queuePrefix: string;
+  /** Runs SQL against the test's own database. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** The server's output so far, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const PG = { host: process.env.DB_HOST ?? '127.0.0.1', port: Number(process.env.DB_PORT ?? 5432), user: process.env.DB_USER ?? 'postgres' };
+const REDIS = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
+
+/**
+ * Starts the compiled server (`dist/src/main.js`) with its own database, BullMQ prefix and artifact
+ * directory, and resolves once it listens. `stop` ends it and drops everything it created.
+ */
+export async function startTestServer(options: { role?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const suffix = randomBytes(4).toString('hex');
+  const databaseName = `flow2vec_test_${suffix}`;
+  const queuePrefix = `flow2vec_test_${suffix}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'flow2vec-test-'));
+
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js'), '--role', options.role ?? 'all'], {
+    env: {
+      ...process.env,
+      DB_HOST: PG.host,
+      DB_PORT: String(PG.port),
+      DB_USER: PG.user,
+      DB_NAME: databaseName,
+      REDIS_HOST: REDIS.host,
+      REDIS_PORT: String(REDIS.port),
+      QUEUE_PREFIX: queuePrefix,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+
+  const baseUrl = await waitForListening(child, () => output);
+  const db = new Client({ ...PG, database: databaseName });
+  await db.connect();
+
+  return {
+    baseUrl,
+    dataDir,
+    databaseName,
+    queuePrefix,
+    query: async (sql, params) => (await db.query(sql, params)).rows,
+    output: () => output,
+    stop: async () => {
+      await stopProcess(child);
+      await db.end();
+      await dropEverything(databaseName, queuePrefix, dataDir);
+    },
+  };
+}
+
+function waitForListening(child: ChildProcess, output: () => string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const onData = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(output());
+      if (match) {
+        child.stdout!.off('data', onData);
+        child.off('exit', onExit);
+        resolvePromise(match[1].replace('[::1]', '127.0.0.1'));
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`server exited with code ${code} before listening:\n${output()}`));
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function dropEverything(databaseName: string, queuePrefix: string, dataDir: string): Promise<void> {
+  const admin = new Client({ ...PG, database: 'postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+  await admin.end();
+
+  const redis = new IORedis(REDIS);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) {
+      await redis.del(...keys);
+    }
+  } while (cursor !== '0');
+  redis.disconnect();
+
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+/** Polls `check` until it returns a value, failing after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, describe: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+    }
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 500));
+  }
+}
+
+/** The response body as JSON, typed loosely because tests check its shape with assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function json(response: Response): Promise<any> {
+  return response.json();
+}
