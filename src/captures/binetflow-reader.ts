@@ -58,6 +58,7 @@ export class BinetflowReader implements FlowLineReader {
   /** Field index of each slot, or -1 for an optional column the header lacks. Empty until the header is read. */
   private columnOfSlot: number[] = [];
   private fieldCount = 0;
+  private header = '';
   /** Start offset of each field in the current line, plus one past the line end. Reused for every row. */
   private fieldStarts = new Int32Array(0);
   /** Raw values of the columns read from the current row, by slot. Reused for every row. */
@@ -70,11 +71,11 @@ export class BinetflowReader implements FlowLineReader {
     }
 
     const reason = line.includes('"') ? this.splitQuoted(line) : this.splitPlain(line);
-    if (reason !== null) {
-      return reason;
-    }
+    const flow = reason ?? this.toFlow();
 
-    return this.toFlow();
+    // A copy of the header inside the file, as left by concatenating captures, is no row. Comparing only after a
+    // row fails keeps the comparison off the path of good rows.
+    return typeof flow === 'string' && line === this.header ? null : flow;
   }
 
   private readHeader(line: string): void {
@@ -91,6 +92,7 @@ export class BinetflowReader implements FlowLineReader {
 
     this.columnOfSlot = SLOT_NAMES.map((column) => names.indexOf(column.toLowerCase()));
     this.fieldCount = names.length;
+    this.header = line;
     this.fieldStarts = new Int32Array(names.length + 1);
   }
 

@@ -27,10 +27,10 @@ export interface ParseProgress {
  * (`INVALID_GZIP`) when the gzip data is corrupt or truncated. Multi-member gzip files are read whole.
  */
 export async function* decompressedChunks(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array | string>,
   maxRatio: number,
   progress: ParseProgress,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
   const head = await readHead(iterator);
   const gzip = head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
@@ -64,7 +64,7 @@ export async function* decompressedChunks(
 }
 
 /** Reads chunks until there are at least two bytes to compare with the gzip magic, or the source ends. */
-async function readHead(iterator: AsyncIterator<Uint8Array>): Promise<Buffer> {
+async function readHead(iterator: AsyncIterator<Uint8Array | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   while (length < 2) {
@@ -73,8 +73,9 @@ async function readHead(iterator: AsyncIterator<Uint8Array>): Promise<Buffer> {
       break;
     }
 
-    chunks.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
-    length += next.value.byteLength;
+    const chunk = asBuffer(next.value);
+    chunks.push(chunk);
+    length += chunk.length;
   }
 
   return Buffer.concat(chunks);
@@ -83,9 +84,9 @@ async function readHead(iterator: AsyncIterator<Uint8Array>): Promise<Buffer> {
 /** Yields the head read for sniffing, then the rest of the source, counting the bytes as compressed input. */
 async function* countedChunks(
   head: Buffer,
-  iterator: AsyncIterator<Uint8Array>,
+  iterator: AsyncIterator<Uint8Array | string>,
   progress: ParseProgress,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Buffer> {
   try {
     if (head.length > 0) {
       progress.compressedBytes += head.length;
@@ -98,12 +99,22 @@ async function* countedChunks(
         return;
       }
 
-      progress.compressedBytes += next.value.byteLength;
-      yield next.value;
+      const chunk = asBuffer(next.value);
+      progress.compressedBytes += chunk.length;
+      yield chunk;
     }
   } finally {
     await iterator.return?.();
   }
+}
+
+/** Views a chunk as a Buffer. A text chunk, from a stream with an encoding set, is encoded back to UTF-8. */
+function asBuffer(chunk: Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') {
+    return Buffer.from(chunk, 'utf8');
+  }
+
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function checkRatio(maxRatio: number, progress: ParseProgress): void {

@@ -13,7 +13,7 @@ import {
   parseCaptureBuffer,
   type ParsedFlow,
 } from './capture-parser';
-import type { Flow } from './flow.types';
+import type { CaptureFormat, Flow } from './flow.types';
 
 /** Repository root, from `dist/src/captures` where the compiled test runs. */
 const REPO_ROOT = path.resolve(__dirname, '../../..');
@@ -296,6 +296,23 @@ describe('parseCapture on binetflow', () => {
       { line: 8, reason: 'invalid Dport "99999999999"' },
       { line: 9, reason: 'invalid Sport "0x1ffffffff"' },
     ]);
+  });
+
+  it('skips copies of the header inside the file', async () => {
+    const text = fixture('argus-standard.binetflow').toString('utf8');
+    const { summary, flows } = await parseCaptureBuffer(text + text);
+
+    assert.equal(summary.flows, 16);
+    assert.equal(summary.rejected, 0);
+    assert.deepEqual(lines(flows).slice(7, 9), [9, 11]);
+  });
+
+  it('reads a stream of text chunks', async () => {
+    const text = fixture('argus-standard.binetflow').toString('utf8');
+    const flows: Flow[] = [];
+    await parseCapture(Readable.from(text.match(/[^]{1,50}/g) ?? []), (flow) => flows.push(flow));
+
+    assert.deepEqual(flows, STANDARD_FLOWS);
   });
 
   it('records only the first 20 rejected rows', async () => {
@@ -582,6 +599,17 @@ describe('parseCapture limits and failures', () => {
     });
 
     assert.equal(summary.flows, 2);
+  });
+
+  it('rejects invalid options', async () => {
+    const data = fixture('argus-standard.binetflow');
+    const invalid = [{ maxLineLength: 0 }, { maxLineLength: 1.5 }, { maxDecompressionRatio: Number.NaN }];
+
+    for (const options of invalid) {
+      await assert.rejects(parseCaptureBuffer(data, options), RangeError, JSON.stringify(options));
+    }
+
+    await assert.rejects(parseCaptureBuffer(data, { format: 'csv' as CaptureFormat }), /Invalid capture format "csv"/);
   });
 
   it('passes on an error of the source', async () => {

@@ -41,39 +41,36 @@ export type FlowHandler = (flow: Flow, line: number) => void;
  *
  * Rejects with `CaptureFormatError` when the format is not recognised, required columns are missing, the gzip data
  * is corrupt, or no row is a valid flow; with `CaptureLimitError` when a limit in `options` is exceeded; and with
- * the source's own error when reading fails. On rejection the source is destroyed.
+ * the source's own error when reading fails. On these rejections the source is destroyed. Invalid options reject
+ * with `RangeError` before anything is read.
  */
 export async function parseCapture(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array | string>,
   onFlow: FlowHandler,
   options: CaptureParseOptions = {},
 ): Promise<CaptureParseSummary> {
+  const { format, maxLineLength, maxDecompressionRatio } = validateOptions(options);
   const progress: ParseProgress = { compressedBytes: 0, decompressedBytes: 0, lines: 0 };
   const summary = new CaptureSummaryBuilder();
   let reader: FlowLineReader | null = null;
 
-  const splitter = new CaptureLineSplitter(
-    options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
-    progress,
-    (line, lineNumber) => {
-      reader ??= openReader(line, options.format);
-      const result = reader.read(line);
-      if (result === null) {
-        return;
-      }
+  const splitter = new CaptureLineSplitter(maxLineLength, progress, (line, lineNumber) => {
+    reader ??= openReader(line, format);
+    const result = reader.read(line);
+    if (result === null) {
+      return;
+    }
 
-      if (typeof result === 'string') {
-        summary.addRejected(lineNumber, result);
-        return;
-      }
+    if (typeof result === 'string') {
+      summary.addRejected(lineNumber, result);
+      return;
+    }
 
-      summary.addFlow(result);
-      onFlow(result, lineNumber);
-    },
-  );
+    summary.addFlow(result);
+    onFlow(result, lineNumber);
+  });
 
-  const maxRatio = options.maxDecompressionRatio ?? DEFAULT_MAX_DECOMPRESSION_RATIO;
-  for await (const chunk of decompressedChunks(source, maxRatio, progress)) {
+  for await (const chunk of decompressedChunks(source, maxDecompressionRatio, progress)) {
     splitter.write(chunk);
   }
   splitter.end();
@@ -105,6 +102,31 @@ export async function parseCaptureBuffer(
   const summary = await parseCapture(Readable.from([bytes]), (flow, line) => flows.push({ flow, line }), options);
 
   return { summary, flows };
+}
+
+const CAPTURE_FORMATS: readonly CaptureFormat[] = ['binetflow', 'zeek-tsv', 'zeek-json'];
+
+/** Fills in defaults, and throws `RangeError` for an option no caller should pass. */
+function validateOptions(options: CaptureParseOptions): Required<Omit<CaptureParseOptions, 'format'>> & {
+  format: CaptureFormat | undefined;
+} {
+  const { format, maxLineLength = DEFAULT_MAX_LINE_LENGTH } = options;
+  const maxDecompressionRatio = options.maxDecompressionRatio ?? DEFAULT_MAX_DECOMPRESSION_RATIO;
+  if (format !== undefined && !CAPTURE_FORMATS.includes(format)) {
+    throw new RangeError(
+      `Invalid capture format ${JSON.stringify(format)}. Expected one of ${CAPTURE_FORMATS.join(', ')}.`,
+    );
+  }
+
+  if (!Number.isInteger(maxLineLength) || maxLineLength < 1) {
+    throw new RangeError(`Invalid maxLineLength ${maxLineLength}. Expected a positive integer.`);
+  }
+
+  if (!(maxDecompressionRatio >= 1)) {
+    throw new RangeError(`Invalid maxDecompressionRatio ${maxDecompressionRatio}. Expected a number of at least 1.`);
+  }
+
+  return { format, maxLineLength, maxDecompressionRatio };
 }
 
 /** Detects a capture's format from its first non-blank line, or returns null when no format matches. */
