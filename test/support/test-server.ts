@@ -47,6 +47,7 @@ export async function startTestServer(options: { role?: string; env?: Record<str
       QUEUE_PREFIX: queuePrefix,
       DATA_DIR: dataDir,
       PORT: '0',
+      NO_COLOR: '1',
       HOST: '127.0.0.1',
       ...options.env,
     },
