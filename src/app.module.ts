@@ -33,7 +33,14 @@ import { VocabularyRepository } from './training/vocabulary.repository';
 
 export type Role = 'api' | 'worker' | 'all';
 
-const REPOSITORIES: Provider[] = [ArtifactRepository, CaptureRepository, JobRepository, ModelRepository, TokenRepository, VectorIndexRepository];
+const REPOSITORIES: Provider[] = [
+  ArtifactRepository,
+  CaptureRepository,
+  JobRepository,
+  ModelRepository,
+  TokenRepository,
+  VectorIndexRepository,
+];
 
 const API_CONTROLLERS: Type[] = [CapturesController, ModelsController, JobsController, HealthController];
 const API_PROVIDERS: Provider[] = [

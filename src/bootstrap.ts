@@ -1,4 +1,12 @@
-import { Logger, LogLevel, ValidationError, ValidationPipe, BadRequestException, INestApplication, INestApplicationContext } from '@nestjs/common';
+import {
+  Logger,
+  LogLevel,
+  ValidationError,
+  ValidationPipe,
+  BadRequestException,
+  INestApplication,
+  INestApplicationContext,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule, Role } from './app.module';
@@ -55,7 +63,10 @@ export async function startApplication(role: Role, config: AppConfig): Promise<I
   const artifacts = app.get(ArtifactRepository);
   await artifacts.ensureLayout();
   configureHttp(app);
-  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json', yamlDocumentUrl: 'api/docs-yaml' });
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    yamlDocumentUrl: 'api/docs-yaml',
+  });
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   logger.log(`API (${role}) listening on ${await app.getUrl()}`);

@@ -8,5 +8,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription('word2vec embeddings of network flows: upload captures, train models, query similar flows.')
     .setVersion('1')
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
 }

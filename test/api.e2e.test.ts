@@ -17,26 +17,41 @@ describe('API contract', () => {
   });
 
   const post = (path: string, body: unknown) =>
-    fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    server.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('openapi.yaml matches the running API', async () => {
-    const served = await json(await fetch(`${server.baseUrl}/api/docs-json`));
+    const served = await json(await server.fetch('/api/docs-json'));
     const committed = parse(await readFile(join(REPO_ROOT, 'openapi.yaml'), 'utf8'));
-    assert.deepEqual(served, committed, 'openapi.yaml is out of date: run `npm run build && npm run openapi` and commit it');
+    assert.deepEqual(
+      served,
+      committed,
+      'openapi.yaml is out of date: run `npm run build && npm run openapi` and commit it',
+    );
   });
 
   it('model definition names every bad field', async () => {
-    const response = await post('/api/v1/models', { captureIds: ['not-a-uuid'], trainer: { window: 0, epochs: 'five' }, sentences: { mode: 'words' } });
+    const response = await post('/api/v1/models', {
+      captureIds: ['not-a-uuid'],
+      trainer: { window: 0, epochs: 'five' },
+      sentences: { mode: 'words' },
+    });
     const body = await json(response);
     assert.equal(response.status, 400);
     assert.equal(body.code, 'INVALID_INPUT');
     for (const field of ['captureIds', 'trainer.window', 'trainer.epochs', 'sentences.mode']) {
-      assert.match(body.message, new RegExp(field.replace('.', '\\.')), `message does not name ${field}: ${body.message}`);
+      assert.match(
+        body.message,
+        new RegExp(field.replace('.', '\\.')),
+        `message does not name ${field}: ${body.message}`,
+      );
     }
   });
 
   it('model definition rejects unknown fields', async () => {
-    const response = await post('/api/v1/models', { captureIds: ['7f1c1d2e-0000-4000-8000-000000000000'], vectorSize: 100 });
+    const response = await post('/api/v1/models', {
+      captureIds: ['7f1c1d2e-0000-4000-8000-000000000000'],
+      vectorSize: 100,
+    });
     assert.equal(response.status, 400);
     assert.match((await json(response)).message, /vectorSize/);
   });
@@ -52,15 +67,19 @@ describe('API contract', () => {
   });
 
   it('unknown ids are 404 with a code', async () => {
-    for (const path of ['/api/v1/models/nope', '/api/v1/jobs/7f1c1d2e-0000-4000-8000-000000000000', '/api/v1/captures/x']) {
-      const response = await fetch(`${server.baseUrl}${path}`);
+    for (const path of [
+      '/api/v1/models/nope',
+      '/api/v1/jobs/7f1c1d2e-0000-4000-8000-000000000000',
+      '/api/v1/captures/x',
+    ]) {
+      const response = await server.fetch(path);
       assert.equal(response.status, 404, path);
       assert.match((await json(response)).code, /_NOT_FOUND$/, path);
     }
   });
 
   it('upload without a file is 400', async () => {
-    const response = await fetch(`${server.baseUrl}/api/v1/captures`, { method: 'POST', body: new FormData() });
+    const response = await server.fetch('/api/v1/captures', { method: 'POST', body: new FormData() });
     assert.equal(response.status, 400);
     assert.match((await json(response)).message, /"file"/);
   });
@@ -68,7 +87,7 @@ describe('API contract', () => {
   it('upload that is not a capture is 422 and keeps nothing', async () => {
     const form = new FormData();
     form.append('file', new Blob(['hello,world\nthis is,not a capture\n']), 'notes.csv');
-    const response = await fetch(`${server.baseUrl}/api/v1/captures`, { method: 'POST', body: form });
+    const response = await server.fetch('/api/v1/captures', { method: 'POST', body: form });
     const body = await json(response);
     assert.equal(response.status, 422);
     assert.equal(body.code, 'CAPTURE_UNREADABLE');
@@ -77,7 +96,7 @@ describe('API contract', () => {
   });
 
   it('graphql maps domain errors to codes', async () => {
-    const response = await fetch(`${server.baseUrl}/graphql`, {
+    const response = await server.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ model(id: "7f1c1d2e-0000-4000-8000-000000000000") { id } }' }),

@@ -28,7 +28,7 @@ describe('scenario 6 end to end', () => {
     const started = Date.now();
     const form = new FormData();
     form.append('file', await openAsBlob(CAPTURE), 'scenario06_capture20110816.binetflow.gz');
-    const upload = await fetch(`${server.baseUrl}/api/v1/captures`, { method: 'POST', body: form });
+    const upload = await server.fetch('/api/v1/captures', { method: 'POST', body: form });
     const capture = await json(upload);
     assert.equal(upload.status, 201, JSON.stringify(capture));
     assert.equal(capture.flowCount, 558_919);
@@ -37,14 +37,23 @@ describe('scenario 6 end to end', () => {
 
     // Notebook settings: 30 flows a sentence, 100 dimensions, window 30, 10 negative samples. One epoch
     // instead of five keeps the test within a few minutes on two cores; the API path is the same.
-    const create = await fetch(`${server.baseUrl}/api/v1/models`, {
+    const create = await server.fetch('/api/v1/models', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         name: 'scenario 6',
         captureIds: [capture.id],
         sentences: { mode: 'count', length: 30 },
-        trainer: { vectorSize: 100, window: 30, negative: 10, sample: 0.001, minCount: 1, epochs: 1, workers: 2, seed: 7 },
+        trainer: {
+          vectorSize: 100,
+          window: 30,
+          negative: 10,
+          sample: 0.001,
+          minCount: 1,
+          epochs: 1,
+          workers: 2,
+          seed: 7,
+        },
       }),
     });
     const created = await json(create);
@@ -54,7 +63,7 @@ describe('scenario 6 end to end', () => {
     const phases = new Set<string>();
     const job = await waitFor(
       async () => {
-        const response = await fetch(`${server.baseUrl}/api/v1/jobs/${created.job.id}`);
+        const response = await server.fetch(`/api/v1/jobs/${created.job.id}`);
         const body = await json(response);
         phases.add(body.phase);
         return ['completed', 'failed'].includes(body.state) ? body : undefined;
@@ -65,7 +74,7 @@ describe('scenario 6 end to end', () => {
     assert.equal(job.state, 'completed', `job failed: ${job.error}`);
     assert.ok(phases.has('training'), `phases seen while polling: ${[...phases].join(', ')}`);
 
-    const model = await json(await fetch(`${server.baseUrl}/api/v1/models/${created.model.id}`));
+    const model = await json(await server.fetch(`/api/v1/models/${created.model.id}`));
     assert.equal(model.status, 'ready');
     assert.equal(model.corpusWords, 558_919);
     assert.ok(model.vocabularySize > 100_000, `vocabulary of ${model.vocabularySize} tokens`);
@@ -76,7 +85,9 @@ describe('scenario 6 end to end', () => {
       `SELECT token FROM tokens WHERE "modelId" = $1 AND token LIKE $2 ORDER BY count DESC, token LIMIT 1`,
       [model.id, `${INFECTED_HOST}|%`],
     );
-    const similarResponse = await fetch(`${server.baseUrl}/api/v1/models/${model.id}/similar?token=${encodeURIComponent(token)}&k=10`);
+    const similarResponse = await server.fetch(
+      `/api/v1/models/${model.id}/similar?token=${encodeURIComponent(token)}&k=10`,
+    );
     const similar = await json(similarResponse);
     assert.equal(similarResponse.status, 200, JSON.stringify(similar));
     assert.equal(similar.query.token, token);
@@ -88,14 +99,18 @@ describe('scenario 6 end to end', () => {
       expected.map((n) => n.token),
     );
     similar.neighbours.forEach((neighbour: { similarity: number }, i: number) => {
-      assert.ok(Math.abs(neighbour.similarity - expected[i].similarity) < 1e-4, `neighbour ${i}: ${neighbour.similarity} vs ${expected[i].similarity}`);
+      assert.ok(
+        Math.abs(neighbour.similarity - expected[i].similarity) < 1e-4,
+        `neighbour ${i}: ${neighbour.similarity} vs ${expected[i].similarity}`,
+      );
     });
 
-    const graphql = await fetch(`${server.baseUrl}/graphql`, {
+    const graphql = await server.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        query: 'query($id: ID!, $token: String!) { similar(modelId: $id, token: $token, k: 10) { neighbours { token similarity } } }',
+        query:
+          'query($id: ID!, $token: String!) { similar(modelId: $id, token: $token, k: 10) { neighbours { token similarity } } }',
         variables: { id: model.id, token },
       }),
     });
@@ -105,11 +120,15 @@ describe('scenario 6 end to end', () => {
       expected.map((n) => n.token),
     );
 
-    const unknown = await fetch(`${server.baseUrl}/api/v1/models/${model.id}/similar?token=${encodeURIComponent('10.0.0.1|10.0.0.2|1|tcp')}`);
+    const unknown = await server.fetch(
+      `/api/v1/models/${model.id}/similar?token=${encodeURIComponent('10.0.0.1|10.0.0.2|1|tcp')}`,
+    );
     assert.equal(unknown.status, 404);
     assert.match((await json(unknown)).message, /not in the vocabulary/);
 
-    console.log(`scenario 6: vocabulary ${model.vocabularySize} tokens, training ${model.trainingSeconds.toFixed(1)} s, upload to answer ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `scenario 6: vocabulary ${model.vocabularySize} tokens, training ${model.trainingSeconds.toFixed(1)} s, upload to answer ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 });
 
@@ -120,7 +139,10 @@ async function exactNeighbours(server: TestServer, modelId: string, vocabularySi
   const dimensions = vectors.length / vocabularySize;
   assert.equal(dimensions, 100);
 
-  const rows = await server.query<{ tokenId: number; token: string }>(`SELECT "tokenId", token FROM tokens WHERE "modelId" = $1`, [modelId]);
+  const rows = await server.query<{ tokenId: number; token: string }>(
+    `SELECT "tokenId", token FROM tokens WHERE "modelId" = $1`,
+    [modelId],
+  );
   const tokens: string[] = [];
   rows.forEach((row) => (tokens[row.tokenId] = row.token));
   const queryId = tokens.indexOf(token);

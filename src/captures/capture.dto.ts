@@ -17,7 +17,9 @@ export class ProtocolCountDto {
 
 @ObjectType('RejectedRow')
 export class RejectedRowDto {
-  @ApiProperty({ description: 'One-based line number in the decompressed file', example: 17 }) @Field(() => Int) line: number;
+  @ApiProperty({ description: 'One-based line number in the decompressed file', example: 17 })
+  @Field(() => Int)
+  line: number;
   @ApiProperty({ example: 'missing DstAddr' }) @Field() reason: string;
 }
 
@@ -32,11 +34,17 @@ export class CaptureResponseDto {
   @ApiProperty({ description: 'Decompressed size in bytes' }) @Field(() => Float) decompressedBytes: number;
   @ApiProperty({ example: 558919 }) @Field(() => Int) flowCount: number;
   @ApiProperty({ description: 'Rows that could not be parsed' }) @Field(() => Int) rejectedCount: number;
-  @ApiProperty({ type: [RejectedRowDto], description: 'The first rejected rows' }) @Field(() => [RejectedRowDto]) rejectedRows: RejectedRowDto[];
+  @ApiProperty({ type: [RejectedRowDto], description: 'The first rejected rows' })
+  @Field(() => [RejectedRowDto])
+  rejectedRows: RejectedRowDto[];
   @ApiProperty({ type: LabelClassCountsDto }) @Field(() => LabelClassCountsDto) labelClassCounts: LabelClassCountsDto;
   @ApiProperty({ type: [ProtocolCountDto] }) @Field(() => [ProtocolCountDto]) protocolCounts: ProtocolCountDto[];
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) @Field(() => Date, { nullable: true }) firstFlowAt: Date | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) @Field(() => Date, { nullable: true }) lastFlowAt: Date | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  @Field(() => Date, { nullable: true })
+  firstFlowAt: Date | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  @Field(() => Date, { nullable: true })
+  lastFlowAt: Date | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt: Date;
 
   static from(entity: CaptureEntity): CaptureResponseDto {

@@ -24,7 +24,9 @@ export class CaptureRepository {
   }
 
   /** Inserts the capture, or returns the row that a concurrent upload of the same bytes inserted first. */
-  async insertOrGet(capture: Omit<CaptureEntity, 'id' | 'createdAt'>): Promise<{ capture: CaptureEntity; created: boolean }> {
+  async insertOrGet(
+    capture: Omit<CaptureEntity, 'id' | 'createdAt'>,
+  ): Promise<{ capture: CaptureEntity; created: boolean }> {
     const result = await this.captures
       .createQueryBuilder()
       .insert()

@@ -1,6 +1,24 @@
-import { BadRequestException, Controller, Get, Param, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Param,
+  Post,
+  Query,
+  Res,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PageQueryDto } from '../common/pagination.dto';
 import { CaptureResponseDto } from './capture.dto';
@@ -21,18 +39,29 @@ export class CapturesController {
   constructor(private readonly captures: CapturesService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Upload a capture', description: 'Returns 201 with a new capture, or 200 with the existing one when the same bytes were uploaded before.' })
+  @ApiOperation({
+    summary: 'Upload a capture',
+    description:
+      'Returns 201 with a new capture, or 200 with the existing one when the same bytes were uploaded before.',
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: CaptureUploadDto })
   @ApiCreatedResponse({ type: CaptureResponseDto })
   @ApiOkResponse({ type: CaptureResponseDto })
   @UseInterceptors(FileInterceptor('file'))
-  async upload(@UploadedFile() file: Express.Multer.File | undefined, @Res({ passthrough: true }) response: Response): Promise<CaptureResponseDto> {
+  async upload(
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CaptureResponseDto> {
     if (!file) {
       throw new BadRequestException('Missing multipart field "file": send the capture as form field "file"');
     }
 
-    const { capture, created } = await this.captures.ingest({ path: file.path, originalName: file.originalname, sizeBytes: file.size });
+    const { capture, created } = await this.captures.ingest({
+      path: file.path,
+      originalName: file.originalname,
+      sizeBytes: file.size,
+    });
     response.status(created ? 201 : 200);
     return CaptureResponseDto.from(capture);
   }

@@ -72,7 +72,9 @@ export class CapturesService {
     });
 
     if (result.created) {
-      this.logger.log(`Stored capture ${result.capture.id} (${sha256}): ${summary.flows} flows, ${summary.rejected} rejected rows`);
+      this.logger.log(
+        `Stored capture ${result.capture.id} (${sha256}): ${summary.flows} flows, ${summary.rejected} rejected rows`,
+      );
     }
     return result;
   }

@@ -19,7 +19,13 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
     };
   }
 
-  if (original === undefined || original === null || formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' || formatted.extensions?.code === 'BAD_USER_INPUT' || formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
+  if (
+    original === undefined ||
+    original === null ||
+    formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' ||
+    formatted.extensions?.code === 'BAD_USER_INPUT' ||
+    formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED'
+  ) {
     return formatted;
   }
 

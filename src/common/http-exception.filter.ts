@@ -39,7 +39,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof DomainError) {
       const statusCode = httpStatusOf(exception.code);
-      response.status(statusCode).json({ statusCode, code: exception.code, message: exception.message, details: exception.details });
+      response
+        .status(statusCode)
+        .json({ statusCode, code: exception.code, message: exception.message, details: exception.details });
       return;
     }
 
@@ -48,11 +50,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       const code = statusCode === HttpStatus.BAD_REQUEST ? 'INVALID_INPUT' : HttpStatus[statusCode];
-      response.status(statusCode).json({ statusCode, code, message: Array.isArray(message) ? message.join('; ') : message });
+      response
+        .status(statusCode)
+        .json({ statusCode, code, message: Array.isArray(message) ? message.join('; ') : message });
       return;
     }
 
-    this.logger.error(`Unhandled error: ${String(exception)}`, exception instanceof Error ? exception.stack : undefined);
+    this.logger.error(
+      `Unhandled error: ${String(exception)}`,
+      exception instanceof Error ? exception.stack : undefined,
+    );
     response.status(500).json({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' });
   }
 }

@@ -4,10 +4,17 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Items per page' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit = 50;
 
   @ApiPropertyOptional({ minimum: 0, default: 0, description: 'Items to skip' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   offset = 0;
 }

@@ -16,7 +16,8 @@ export class CaptureEntity {
 
   /** Size of the stored file in bytes. */
   @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } }) sizeBytes: number;
-  @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } }) decompressedBytes: number;
+  @Column({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  decompressedBytes: number;
 
   @Column({ type: 'integer' }) flowCount: number;
   @Column({ type: 'integer' }) rejectedCount: number;

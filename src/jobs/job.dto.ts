@@ -4,15 +4,23 @@ import { JOB_PHASES, JOB_STATES, JobEntity } from '../entities/job.entity';
 
 @ObjectType('JobProgress')
 export class JobProgressDto {
-  @ApiProperty({ description: 'Share of the whole job done, 0..1', example: 0.42 }) @Field(() => Float) fraction: number;
-  @ApiPropertyOptional({ description: 'Flows read so far in the reading phase' }) @Field(() => Int, { nullable: true }) flowsRead?: number;
+  @ApiProperty({ description: 'Share of the whole job done, 0..1', example: 0.42 })
+  @Field(() => Float)
+  fraction: number;
+  @ApiPropertyOptional({ description: 'Flows read so far in the reading phase' })
+  @Field(() => Int, { nullable: true })
+  flowsRead?: number;
   @ApiPropertyOptional({ description: 'Current epoch, 1-based' }) @Field(() => Int, { nullable: true }) epoch?: number;
   @ApiPropertyOptional() @Field(() => Int, { nullable: true }) epochs?: number;
-  @ApiPropertyOptional({ description: 'Words trained so far over all epochs' }) @Field(() => Float, { nullable: true }) wordsDone?: number;
+  @ApiPropertyOptional({ description: 'Words trained so far over all epochs' })
+  @Field(() => Float, { nullable: true })
+  wordsDone?: number;
   @ApiPropertyOptional() @Field(() => Float, { nullable: true }) wordsTotal?: number;
   @ApiPropertyOptional() @Field(() => Float, { nullable: true }) wordsPerSecond?: number;
   @ApiPropertyOptional({ description: 'Current learning rate' }) @Field(() => Float, { nullable: true }) alpha?: number;
-  @ApiPropertyOptional({ type: [Number], description: 'Loss of every finished epoch' }) @Field(() => [Float], { nullable: true }) epochLosses?: number[];
+  @ApiPropertyOptional({ type: [Number], description: 'Loss of every finished epoch' })
+  @Field(() => [Float], { nullable: true })
+  epochLosses?: number[];
 }
 
 @ObjectType('Job')
@@ -24,10 +32,16 @@ export class JobResponseDto {
   @ApiProperty({ enum: JOB_PHASES }) @Field() phase: string;
   @ApiProperty({ type: JobProgressDto }) @Field(() => JobProgressDto) progress: JobProgressDto;
   @ApiProperty({ description: 'Attempts started so far' }) @Field(() => Int) attempts: number;
-  @ApiProperty({ nullable: true, type: String, description: 'Why the job failed' }) @Field(() => String, { nullable: true }) error: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why the job failed' })
+  @Field(() => String, { nullable: true })
+  error: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt: Date;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) @Field(() => Date, { nullable: true }) startedAt: Date | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) @Field(() => Date, { nullable: true }) finishedAt: Date | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  @Field(() => Date, { nullable: true })
+  startedAt: Date | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  @Field(() => Date, { nullable: true })
+  finishedAt: Date | null;
 
   static from(entity: JobEntity): JobResponseDto {
     return {

@@ -22,11 +22,21 @@ export class ModelRepository {
   }
 
   /** Inserts a queued model and its training job in one transaction. */
-  async createWithJob(name: string, captureIds: string[], definition: ModelDefinition): Promise<{ model: ModelEntity; job: JobEntity }> {
+  async createWithJob(
+    name: string,
+    captureIds: string[],
+    definition: ModelDefinition,
+  ): Promise<{ model: ModelEntity; job: JobEntity }> {
     return this.dataSource.transaction(async (manager) => {
       const model = await manager.save(manager.create(ModelEntity, { name, captureIds, definition, status: 'queued' }));
       const job = await manager.save(
-        manager.create(JobEntity, { kind: 'train', modelId: model.id, state: 'queued', phase: 'queued', progress: { fraction: 0 } }),
+        manager.create(JobEntity, {
+          kind: 'train',
+          modelId: model.id,
+          state: 'queued',
+          phase: 'queued',
+          progress: { fraction: 0 },
+        }),
       );
       return { model, job };
     });

@@ -27,7 +27,10 @@ export class ModelsController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Create a model and queue its training', description: 'Poll the returned job until its state is completed.' })
+  @ApiOperation({
+    summary: 'Create a model and queue its training',
+    description: 'Poll the returned job until its state is completed.',
+  })
   @ApiAcceptedResponse({ type: ModelCreateResponseDto })
   async create(@Body() request: ModelCreateDto): Promise<ModelCreateResponseDto> {
     const { model, job } = await this.models.create(request);
@@ -50,7 +53,10 @@ export class ModelsController {
   }
 
   @Get(':id/similar')
-  @ApiOperation({ summary: 'Most similar tokens by cosine similarity', description: '404 when the token is not in the vocabulary.' })
+  @ApiOperation({
+    summary: 'Most similar tokens by cosine similarity',
+    description: '404 when the token is not in the vocabulary.',
+  })
   @ApiOkResponse({ type: SimilarResponseDto })
   similar(@Param('id') id: string, @Query() query: SimilarQueryDto): Promise<SimilarResponseDto> {
     return this.similarity.mostSimilar(id, query.token, query.k);

@@ -23,7 +23,11 @@ export class ModelsService {
     const found = await this.captures.findByIds(request.captureIds);
     const missing = request.captureIds.filter((id) => !found.some((capture) => capture.id === id));
     if (missing.length > 0) {
-      throw new DomainError('CAPTURE_NOT_FOUND', `Capture not found: ${missing.join(', ')}. Upload it first or fix captureIds.`, { missing });
+      throw new DomainError(
+        'CAPTURE_NOT_FOUND',
+        `Capture not found: ${missing.join(', ')}. Upload it first or fix captureIds.`,
+        { missing },
+      );
     }
 
     const definition = toModelDefinition(request);

@@ -13,7 +13,10 @@ export class QueueRepository implements OnModuleDestroy {
 
   constructor(private readonly config: AppConfig) {
     this.connection = createRedisConnection(config);
-    this.trainingQueue = new Queue<TrainingJobData>(TRAINING_QUEUE, { connection: this.connection, prefix: config.QUEUE_PREFIX });
+    this.trainingQueue = new Queue<TrainingJobData>(TRAINING_QUEUE, {
+      connection: this.connection,
+      prefix: config.QUEUE_PREFIX,
+    });
   }
 
   async enqueueTraining(data: TrainingJobData): Promise<void> {

@@ -5,12 +5,21 @@ import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'cl
 import { LABEL_CLASSES } from '../captures/label-class';
 
 export class SimilarQueryDto {
-  @ApiProperty({ description: 'Token to start from: the model\'s token fields joined with "|"', example: '147.32.84.165|147.32.80.9|53|udp' })
-  @IsString() @IsNotEmpty() @MaxLength(1000)
+  @ApiProperty({
+    description: 'Token to start from: the model\'s token fields joined with "|"',
+    example: '147.32.84.165|147.32.80.9|53|udp',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   token: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 10, description: 'Neighbours to return' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   k = 10;
 }
 
@@ -24,7 +33,9 @@ export class LabelCountDto {
 export class TokenResponseDto {
   @ApiProperty({ example: '147.32.84.165|147.32.80.9|53|udp' }) @Field() token: string;
   @ApiProperty({ description: 'Occurrences in the training corpus' }) @Field(() => Int) count: number;
-  @ApiProperty({ type: [LabelCountDto], description: 'Occurrences per capture label, most frequent first' }) @Field(() => [LabelCountDto]) labelCounts: LabelCountDto[];
+  @ApiProperty({ type: [LabelCountDto], description: 'Occurrences per capture label, most frequent first' })
+  @Field(() => [LabelCountDto])
+  labelCounts: LabelCountDto[];
   @ApiProperty({ enum: LABEL_CLASSES }) @Field() labelClass: string;
 }
 
@@ -36,5 +47,10 @@ export class SimilarTokenDto extends TokenResponseDto {
 @ObjectType('SimilarResult')
 export class SimilarResponseDto {
   @ApiProperty({ type: TokenResponseDto }) @Field(() => TokenResponseDto) query: TokenResponseDto;
-  @ApiProperty({ type: [SimilarTokenDto], description: 'Nearest tokens, most similar first; the query token itself is left out' }) @Field(() => [SimilarTokenDto]) neighbours: SimilarTokenDto[];
+  @ApiProperty({
+    type: [SimilarTokenDto],
+    description: 'Nearest tokens, most similar first; the query token itself is left out',
+  })
+  @Field(() => [SimilarTokenDto])
+  neighbours: SimilarTokenDto[];
 }

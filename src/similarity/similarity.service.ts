@@ -23,21 +23,36 @@ export class SimilarityService {
   async mostSimilar(modelId: string, token: string, k: number): Promise<SimilarResponseDto> {
     const model = await this.models.get(modelId);
     if (model.status !== 'ready') {
-      throw new DomainError('MODEL_NOT_READY', `Model ${modelId} is ${model.status}, not ready; poll its job until it completes`);
+      throw new DomainError(
+        'MODEL_NOT_READY',
+        `Model ${modelId} is ${model.status}, not ready; poll its job until it completes`,
+      );
     }
 
     const query = await this.tokens.findByToken(model.id, token);
     if (!query) {
-      throw new DomainError('TOKEN_NOT_FOUND', `Token "${token}" is not in the vocabulary of model ${modelId}`, { token });
+      throw new DomainError('TOKEN_NOT_FOUND', `Token "${token}" is not in the vocabulary of model ${modelId}`, {
+        token,
+      });
     }
 
     const index = await this.loadIndex(model.id, model.definition.trainer.vectorSize);
     const neighbours = index.search(index.vectorOf(query.tokenId), k, DEFAULT_EF, new Set([query.tokenId]));
-    const details = new Map((await this.tokens.findByIds(model.id, neighbours.map((n) => n.tokenId))).map((t) => [t.tokenId, t]));
+    const details = new Map(
+      (
+        await this.tokens.findByIds(
+          model.id,
+          neighbours.map((n) => n.tokenId),
+        )
+      ).map((t) => [t.tokenId, t]),
+    );
 
     return {
       query: toTokenResponse(query),
-      neighbours: neighbours.map((neighbour) => ({ ...toTokenResponse(details.get(neighbour.tokenId)!), similarity: neighbour.similarity })),
+      neighbours: neighbours.map((neighbour) => ({
+        ...toTokenResponse(details.get(neighbour.tokenId)!),
+        similarity: neighbour.similarity,
+      })),
     };
   }
 
@@ -45,7 +60,10 @@ export class SimilarityService {
     try {
       return await this.indexes.get(modelId, this.artifacts.indexPath(modelId), dimensions);
     } catch (error) {
-      throw new DomainError('INDEX_UNAVAILABLE', `The index of model ${modelId} could not be loaded: ${(error as Error).message}`);
+      throw new DomainError(
+        'INDEX_UNAVAILABLE',
+        `The index of model ${modelId} could not be loaded: ${(error as Error).message}`,
+      );
     }
   }
 }

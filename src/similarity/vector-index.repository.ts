@@ -50,7 +50,12 @@ export class VectorIndex {
 /** Builds, writes and reads HNSW index files. The only place that uses hnswlib-node. */
 @Injectable()
 export class VectorIndexRepository {
-  async build(vectors: Float32Array, dimensions: number, seed: number, onProgress?: (fraction: number) => void): Promise<VectorIndex> {
+  async build(
+    vectors: Float32Array,
+    dimensions: number,
+    seed: number,
+    onProgress?: (fraction: number) => void,
+  ): Promise<VectorIndex> {
     const size = vectors.length / dimensions;
     const index = new HierarchicalNSW('cosine', dimensions);
     index.initIndex(Math.max(size, 1), HNSW_M, HNSW_EF_CONSTRUCTION, seed);

@@ -26,7 +26,16 @@ function definition(length: number, minCount = 1): ModelDefinition {
 }
 
 function flow(dstAddr: string, label: string | null = null): Flow {
-  return { startTime: null, srcAddr: '10.0.0.1', sport: '4000', dstAddr, dport: '53', proto: 'udp', state: 'CON', label };
+  return {
+    startTime: null,
+    srcAddr: '10.0.0.1',
+    sport: '4000',
+    dstAddr,
+    dport: '53',
+    proto: 'udp',
+    state: 'CON',
+    label,
+  };
 }
 
 describe('CorpusBuilder', () => {

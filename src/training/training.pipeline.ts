@@ -77,22 +77,34 @@ export class TrainingPipeline {
         builder.addFlow(flow);
         if (builder.flowCount % 50_000 === 0) {
           signal.throwIfAborted();
-          report('reading', { fraction: phaseFraction('reading', builder.flowCount / totalFlows), flowsRead: builder.flowCount });
+          report('reading', {
+            fraction: phaseFraction('reading', builder.flowCount / totalFlows),
+            flowsRead: builder.flowCount,
+          });
         }
       });
     }
 
     report('vocabulary', { fraction: phaseFraction('vocabulary', 0), flowsRead: builder.flowCount });
     const built = builder.build();
-    this.logger.log(`Model ${model.id}: ${built.flowsRead} flows, vocabulary of ${built.vocabulary.entries.length} tokens`);
+    this.logger.log(
+      `Model ${model.id}: ${built.flowsRead} flows, vocabulary of ${built.vocabulary.entries.length} tokens`,
+    );
 
     if (built.vocabulary.entries.length === 0) {
-      throw new PermanentTrainingError(`No token occurs at least ${built.vocabulary.effectiveMinCount} times; lower trainer.minCount`);
+      throw new PermanentTrainingError(
+        `No token occurs at least ${built.vocabulary.effectiveMinCount} times; lower trainer.minCount`,
+      );
     }
     return built;
   }
 
-  private async train(model: ModelEntity, built: BuiltCorpus, report: ProgressReporter, signal: AbortSignal): Promise<Float32Array> {
+  private async train(
+    model: ModelEntity,
+    built: BuiltCorpus,
+    report: ProgressReporter,
+    signal: AbortSignal,
+  ): Promise<Float32Array> {
     const settings = model.definition.trainer;
     try {
       assertTrainerFits(built.vocabulary.entries.length, settings);
@@ -144,13 +156,17 @@ export class TrainingPipeline {
     await this.vocabularies.transaction(async (manager) => {
       await manager.query('DELETE FROM tokens WHERE "modelId" = $1', [model.id]);
       await this.vocabularies.copyInto(manager, model.id, built.vocabulary.entries);
-      await manager.update(ModelEntity, { id: model.id }, {
-        status: 'ready',
-        vocabularySize: built.vocabulary.entries.length,
-        corpusWords: built.corpus.words.length,
-        sentenceCount,
-        readyAt: new Date(),
-      });
+      await manager.update(
+        ModelEntity,
+        { id: model.id },
+        {
+          status: 'ready',
+          vocabularySize: built.vocabulary.entries.length,
+          corpusWords: built.corpus.words.length,
+          sentenceCount,
+          readyAt: new Date(),
+        },
+      );
     });
   }
 }

@@ -57,13 +57,24 @@ export class TrainingWorker implements OnApplicationBootstrap, OnApplicationShut
     const controller = new AbortController();
     this.running.set(jobId, controller);
     this.logger.log(`Job ${jobId} started for model ${modelId} (attempt ${job.attemptsMade + 1})`);
-    await this.jobs.update(jobId, { state: 'active', phase: 'reading', startedAt: new Date(), attempts: job.attemptsMade + 1, error: null });
+    await this.jobs.update(jobId, {
+      state: 'active',
+      phase: 'reading',
+      startedAt: new Date(),
+      attempts: job.attemptsMade + 1,
+      error: null,
+    });
 
     const reporter = this.progressReporter(job);
     try {
       await this.pipeline.run(modelId, reporter.report, controller.signal);
       await reporter.flush();
-      await this.jobs.update(jobId, { state: 'completed', phase: 'done', progress: { fraction: 1 }, finishedAt: new Date() });
+      await this.jobs.update(jobId, {
+        state: 'completed',
+        phase: 'done',
+        progress: { fraction: 1 },
+        finishedAt: new Date(),
+      });
       this.logger.log(`Job ${jobId} completed; model ${modelId} is ready`);
     } catch (error) {
       await reporter.flush();

@@ -23,7 +23,9 @@ export class VocabularyRepository {
    */
   async copyInto(manager: EntityManager, modelId: string, entries: VocabularyEntry[]): Promise<void> {
     const client = (manager.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
-    const copy = client.query(copyFrom('COPY tokens ("modelId", "tokenId", token, count, "labelCounts", "labelClass") FROM STDIN'));
+    const copy = client.query(
+      copyFrom('COPY tokens ("modelId", "tokenId", token, count, "labelCounts", "labelClass") FROM STDIN'),
+    );
 
     const rows = (function* () {
       for (let tokenId = 0; tokenId < entries.length; tokenId++) {

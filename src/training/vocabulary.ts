@@ -51,7 +51,12 @@ export function buildVocabulary(counted: CountedToken[], minCount: number, maxFi
 
     idOfCounted[index] = entries.length;
     const labelCounts = Object.fromEntries(token.labelCounts);
-    entries.push({ token: token.token, count: token.count, labelCounts, labelClass: majorityLabelClass(token.labelCounts) });
+    entries.push({
+      token: token.token,
+      count: token.count,
+      labelCounts,
+      labelClass: majorityLabelClass(token.labelCounts),
+    });
   }
 
   return { entries, idOfCounted, effectiveMinCount };

@@ -17,19 +17,30 @@ export interface TestServer {
   queuePrefix: string;
   /** Runs SQL against the test's own database. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Sends a request to the server: `path` is relative to the server root (for example `/api/v1/models`).
+   * Tests use this instead of the global fetch, so that credentials and defaults live in one place.
+   */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The server's output so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
 }
 
-const PG = { host: process.env.DB_HOST ?? '127.0.0.1', port: Number(process.env.DB_PORT ?? 5432), user: process.env.DB_USER ?? 'postgres' };
+const PG = {
+  host: process.env.DB_HOST ?? '127.0.0.1',
+  port: Number(process.env.DB_PORT ?? 5432),
+  user: process.env.DB_USER ?? 'postgres',
+};
 const REDIS = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379) };
 
 /**
  * Starts the compiled server (`dist/src/main.js`) with its own database, BullMQ prefix and artifact
  * directory, and resolves once it listens. `stop` ends it and drops everything it created.
  */
-export async function startTestServer(options: { role?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { role?: string; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const suffix = randomBytes(4).toString('hex');
   const databaseName = `flow2vec_test_${suffix}`;
   const queuePrefix = `flow2vec_test_${suffix}`;
@@ -68,6 +79,7 @@ export async function startTestServer(options: { role?: string; env?: Record<str
     databaseName,
     queuePrefix,
     query: async (sql, params) => (await db.query(sql, params)).rows,
+    fetch: (path, init) => fetch(`${baseUrl}${path}`, init),
     output: () => output,
     stop: async () => {
       await stopProcess(child);
@@ -87,7 +99,8 @@ function waitForListening(child: ChildProcess, output: () => string): Promise<st
         resolvePromise(match[1].replace('[::1]', '127.0.0.1'));
       }
     };
-    const onExit = (code: number | null) => reject(new Error(`server exited with code ${code} before listening:\n${output()}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`server exited with code ${code} before listening:\n${output()}`));
     child.stdout!.on('data', onData);
     child.once('exit', onExit);
   });
@@ -126,7 +139,11 @@ async function dropEverything(databaseName: string, queuePrefix: string, dataDir
 }
 
 /** Polls `check` until it returns a value, failing after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, describe: () => string): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
