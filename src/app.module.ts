@@ -1,8 +1,6 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { MulterModule } from '@nestjs/platform-express';
-import { join, resolve } from 'node:path';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArtifactRepository } from './artifacts/artifact.repository';
 import { CaptureRepository } from './captures/capture.repository';
@@ -78,11 +76,6 @@ export class AppModule {
                 sortSchema: true,
                 path: '/graphql',
                 formatError: formatGraphqlError,
-              }),
-              // Uploads stream to the artifact directory's tmp folder, never into memory.
-              MulterModule.register({
-                dest: join(resolve(config.DATA_DIR), 'tmp'),
-                limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10 },
               }),
             ]
           : []),

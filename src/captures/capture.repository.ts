@@ -23,6 +23,19 @@ export class CaptureRepository {
     return this.captures.findAndCount({ order: { createdAt: 'DESC' }, take: limit, skip: offset });
   }
 
+  /** Ids of the models trained, or being trained, on the capture. */
+  async modelsUsing(captureId: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.captures.query(
+      'SELECT id FROM models WHERE $1 = ANY("captureIds") ORDER BY "createdAt"',
+      [captureId],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.captures.delete({ id });
+  }
+
   /** Inserts the capture, or returns the row that a concurrent upload of the same bytes inserted first. */
   async insertOrGet(
     capture: Omit<CaptureEntity, 'id' | 'createdAt'>,

@@ -1,31 +1,49 @@
-import {
-  BadRequestException,
-  Controller,
-  Get,
-  Param,
-  Post,
-  Query,
-  Res,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
-  ApiOkResponse,
   ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { Request, Response } from 'express';
 import { PageQueryDto } from '../common/pagination.dto';
 import { CaptureResponseDto } from './capture.dto';
+import { openCaptureUpload } from './capture-upload';
 import { CapturesService } from './captures.service';
+import { CAPTURE_FORMATS, CaptureFormat } from './flow.types';
 
 class CaptureUploadDto {
-  @ApiProperty({ type: 'string', format: 'binary', description: 'Argus .binetflow CSV, plain or gzip' }) file: unknown;
+  @ApiProperty({
+    type: 'string',
+    format: 'binary',
+    description: 'Argus .binetflow CSV or Zeek conn.log, plain or gzip',
+  })
+  file: unknown;
+}
+
+class CaptureUploadQueryDto {
+  @ApiPropertyOptional({
+    enum: CAPTURE_FORMATS,
+    description: 'Format of the capture; detected from the content when absent',
+  })
+  @IsOptional()
+  @IsIn(CAPTURE_FORMATS)
+  format?: CaptureFormat;
+
+  @ApiPropertyOptional({
+    description: 'File name to record for a raw (non-multipart) upload',
+    example: 'capture20110816.binetflow',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  fileName?: string;
 }
 
 class CapturePageDto {
@@ -42,28 +60,33 @@ export class CapturesController {
   @ApiOperation({
     summary: 'Upload a capture',
     description:
-      'Returns 201 with a new capture, or 200 with the existing one when the same bytes were uploaded before.',
+      'Send multipart/form-data with the capture in field "file", or the capture itself as the body ' +
+      '(text/csv, application/gzip, or any of them with Content-Encoding: gzip). Returns 201 with a new capture, ' +
+      'or 200 with the existing one when the same bytes were uploaded before. 413 above the size or ' +
+      'decompression-ratio limit, 408 when the upload stalls, 422 when the file is not a readable capture.',
   })
-  @ApiConsumes('multipart/form-data')
+  @ApiConsumes('multipart/form-data', 'text/csv', 'application/gzip')
   @ApiBody({ type: CaptureUploadDto })
   @ApiCreatedResponse({ type: CaptureResponseDto })
   @ApiOkResponse({ type: CaptureResponseDto })
-  @UseInterceptors(FileInterceptor('file'))
   async upload(
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
+    @Query() query: CaptureUploadQueryDto,
   ): Promise<CaptureResponseDto> {
-    if (!file) {
-      throw new BadRequestException('Missing multipart field "file": send the capture as form field "file"');
+    try {
+      const upload = await openCaptureUpload(request, query.fileName ?? 'capture');
+      const { capture, created } = await this.captures.ingest({ ...upload, format: query.format });
+      response.status(created ? 201 : 200);
+      return CaptureResponseDto.from(capture);
+    } catch (error) {
+      // The rest of a rejected body is discarded and the connection closed after the error response, so a
+      // client still sending a large file learns of the error instead of waiting on a full socket.
+      response.setHeader('Connection', 'close');
+      request.unpipe();
+      request.resume();
+      throw error;
     }
-
-    const { capture, created } = await this.captures.ingest({
-      path: file.path,
-      originalName: file.originalname,
-      sizeBytes: file.size,
-    });
-    response.status(created ? 201 : 200);
-    return CaptureResponseDto.from(capture);
   }
 
   @Get()
@@ -75,9 +98,17 @@ export class CapturesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a capture' })
+  @ApiOperation({ summary: 'Get a capture with its counts, time span and rejected rows' })
   @ApiOkResponse({ type: CaptureResponseDto })
   async get(@Param('id') id: string): Promise<CaptureResponseDto> {
     return CaptureResponseDto.from(await this.captures.get(id));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a capture and its file', description: '409 while a model uses the capture.' })
+  @ApiNoContentResponse()
+  async delete(@Param('id') id: string): Promise<void> {
+    await this.captures.delete(id);
   }
 }

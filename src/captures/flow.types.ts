@@ -15,7 +15,8 @@ export interface Flow {
   label: string | null;
 }
 
-export type CaptureFormat = 'binetflow' | 'zeek-tsv' | 'zeek-json';
+export const CAPTURE_FORMATS = ['binetflow', 'zeek-tsv', 'zeek-json'] as const;
+export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
 
 export interface RejectedRow {
   /** One-based line number in the decompressed file. */

@@ -8,6 +8,9 @@ export type DomainErrorCode =
   | 'MODEL_NOT_READY'
   | 'CAPTURE_UNREADABLE'
   | 'UPLOAD_TOO_LARGE'
+  | 'UPLOAD_TIMEOUT'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'CAPTURE_IN_USE'
   | 'INDEX_UNAVAILABLE';
 
 /** A failure with a stable code and a message that names the bad value and what to do about it. */

@@ -12,7 +12,12 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'TOKEN_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'MODEL_NOT_READY':
+    case 'CAPTURE_IN_USE':
       return HttpStatus.CONFLICT;
+    case 'UPLOAD_TIMEOUT':
+      return HttpStatus.REQUEST_TIMEOUT;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case 'CAPTURE_UNREADABLE':
       return HttpStatus.UNPROCESSABLE_ENTITY;
     case 'UPLOAD_TOO_LARGE':

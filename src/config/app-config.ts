@@ -35,6 +35,12 @@ export class AppConfig {
 
   /** Largest accepted upload in bytes. Default 2 GiB. */
   @Transform(toInt) @IsInt() @Min(1) MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
+  /** Longest accepted capture line in characters. Default 65,536. */
+  @Transform(toInt) @IsInt() @Min(256) MAX_LINE_LENGTH = 64 * 1024;
+  /** Largest accepted ratio of decompressed to compressed size of a gzip upload; stops gzip bombs early. Default 100. */
+  @Transform(toInt) @IsInt() @Min(2) MAX_DECOMPRESSION_RATIO = 100;
+  /** An upload that sends no byte for this many milliseconds is aborted with 408. Default 30,000. */
+  @Transform(toInt) @IsInt() @Min(100) UPLOAD_IDLE_TIMEOUT_MS = 30_000;
   /** Models whose HNSW index stays loaded in the API process. Default 4. */
   @Transform(toInt) @IsInt() @Min(1) INDEX_CACHE_MODELS = 4;
   /** Training jobs one worker process runs at the same time. Default 1. */

@@ -142,7 +142,7 @@ async function dropEverything(databaseName: string, queuePrefix: string, dataDir
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
   timeoutMs: number,
-  describe: () => string,
+  describe: () => string | Promise<string>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -151,7 +151,7 @@ export async function waitFor<T>(
       return value;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+      throw new Error(`timed out after ${timeoutMs} ms: ${await describe()}`);
     }
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 500));
   }

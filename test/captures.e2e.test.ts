@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { json, startTestServer, TestServer, waitFor } from './support/test-server';
+
+const HEADER = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label';
+
+function row(second: number, src: string, dst: string, dport: string, label: string): string {
+  const time = `2011/08/16 10:00:${String(second).padStart(2, '0')}.000000`;
+  return `${time},0.5,udp,${src},40000,   <->,${dst},${dport},CON,0,0,2,200,100,${label}`;
+}
+
+const CAPTURE = [
+  HEADER,
+  row(1, '10.0.0.1', '10.0.0.53', '53', 'flow=From-Botnet-V1-UDP-DNS'),
+  row(2, '10.0.0.2', '10.0.0.53', '53', 'flow=From-Normal-V1-UDP-DNS'),
+  'this row is broken',
+  row(3, '10.0.0.3', '10.0.0.80', '80', 'flow=Background-UDP-Established'),
+].join('\n');
+
+describe('capture upload', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ env: { MAX_UPLOAD_BYTES: '300000', UPLOAD_IDLE_TIMEOUT_MS: '1000' } });
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  const uploadRaw = (body: Buffer | string, headers: Record<string, string>, query = '') =>
+    server.fetch(`/api/v1/captures${query}`, { method: 'POST', headers, body });
+
+  const leftovers = async () => (await readdir(join(server.dataDir, 'tmp'))).filter((name) => !name.startsWith('.'));
+
+  it('raw CSV gives counts and rejected rows', async () => {
+    const response = await uploadRaw(CAPTURE, { 'content-type': 'text/csv' }, '?fileName=small.binetflow');
+    const capture = await json(response);
+    assert.equal(response.status, 201, JSON.stringify(capture));
+    assert.equal(capture.fileName, 'small.binetflow');
+    assert.equal(capture.format, 'binetflow');
+    assert.equal(capture.gzip, false);
+    assert.equal(capture.flowCount, 3);
+    assert.deepEqual(capture.labelClassCounts, { Botnet: 1, Normal: 1, Background: 1 });
+    assert.equal(capture.rejectedCount, 1);
+    assert.equal(capture.rejectedRows[0].line, 4);
+    assert.equal(capture.firstFlowAt, '2011-08-16T10:00:01.000Z');
+    assert.equal(capture.lastFlowAt, '2011-08-16T10:00:03.000Z');
+  });
+
+  it('same bytes twice give the same capture', async () => {
+    const body = `${CAPTURE}\n${row(9, '10.0.0.9', '10.0.0.53', '53', 'flow=Background')}`;
+    const first = await json(await uploadRaw(body, { 'content-type': 'text/csv' }));
+    const second = await uploadRaw(body, { 'content-type': 'text/csv' });
+    assert.equal(second.status, 200);
+    assert.equal((await json(second)).id, first.id);
+    const files = await readdir(join(server.dataDir, 'captures'));
+    assert.equal(files.filter((name) => name === first.sha256).length, 1);
+  });
+
+  it('gzip body and Content-Encoding gzip both parse', async () => {
+    const gzipped = gzipSync(`${CAPTURE}\n${row(10, '10.0.0.10', '10.0.0.53', '53', 'flow=Background')}`);
+    const asFile = await uploadRaw(gzipped, { 'content-type': 'application/gzip' });
+    const body = await json(asFile);
+    assert.equal(asFile.status, 201, JSON.stringify(body));
+    assert.equal(body.gzip, true);
+    assert.equal(body.flowCount, 4);
+
+    const encoded = await uploadRaw(gzipSync(`${CAPTURE}\n${row(11, '10.0.0.11', '10.0.0.53', '53', 'x')}`), {
+      'content-type': 'text/csv',
+      'content-encoding': 'gzip',
+    });
+    assert.equal(encoded.status, 201);
+    assert.equal((await json(encoded)).flowCount, 4);
+  });
+
+  it('multipart file name never becomes a path', async () => {
+    const form = new FormData();
+    form.append(
+      'file',
+      new Blob([`${CAPTURE}\n${row(12, '10.0.0.12', '10.0.0.53', '53', 'x')}`]),
+      '../../etc/evil.binetflow',
+    );
+    const response = await server.fetch('/api/v1/captures', { method: 'POST', body: form });
+    const capture = await json(response);
+    assert.equal(response.status, 201, JSON.stringify(capture));
+    assert.equal(capture.fileName, 'evil.binetflow');
+    assert.ok((await readdir(join(server.dataDir, 'captures'))).includes(capture.sha256));
+  });
+
+  it('unsupported media type is 415', async () => {
+    const response = await uploadRaw('{}', { 'content-type': 'application/json' });
+    assert.equal(response.status, 415);
+    assert.match((await json(response)).message, /multipart\/form-data/);
+  });
+
+  it('oversized upload is 413 and keeps nothing', async () => {
+    const rows = Array.from({ length: 4000 }, (_, i) =>
+      row(i % 60, `10.1.${i >> 8}.${i & 255}`, '10.0.0.53', '53', 'x'),
+    );
+    const response = await uploadRaw([HEADER, ...rows].join('\n'), { 'content-type': 'text/csv' });
+    const body = await json(response);
+    assert.equal(response.status, 413);
+    assert.equal(body.code, 'UPLOAD_TOO_LARGE');
+    assert.match(body.message, /MAX_UPLOAD_BYTES/);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('gzip bomb is stopped with 413', async () => {
+    const line = `${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`;
+    const bomb = gzipSync(HEADER + '\n' + line.repeat(400_000), { level: 9 });
+    assert.ok(bomb.length < 300_000, `bomb is ${bomb.length} bytes`);
+    const response = await uploadRaw(bomb, { 'content-type': 'application/gzip' });
+    const body = await json(response);
+    assert.equal(response.status, 413);
+    assert.equal(body.details.reason, 'DECOMPRESSION_RATIO');
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('overlong line is 422 with its line', async () => {
+    const response = await uploadRaw(`${HEADER}\n${'x'.repeat(70_000)}\n`, { 'content-type': 'text/csv' });
+    const body = await json(response);
+    assert.equal(response.status, 422);
+    assert.equal(body.details.reason, 'LINE_TOO_LONG');
+    assert.equal(body.details.line, 2);
+  });
+
+  it('stalled upload times out with 408', async () => {
+    const url = new URL('/api/v1/captures', server.baseUrl);
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        url,
+        { method: 'POST', headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      // Part of the body is sent and the request is left open, as a client that stalls mid-upload does.
+      request.write(`${HEADER}\n${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`);
+    });
+    assert.equal(status, 408);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('aborted upload leaves nothing behind', async () => {
+    const before = await server.query('SELECT count(*)::int AS n FROM captures');
+    const url = new URL('/api/v1/captures', server.baseUrl);
+    const request = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+    });
+    request.on('error', () => undefined);
+    request.write(`${HEADER}\n${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`);
+    await waitFor(
+      async () => ((await leftovers()).length > 0 ? true : undefined),
+      5000,
+      () => 'upload never reached the server',
+    );
+    request.destroy();
+
+    await waitFor(
+      async () => ((await leftovers()).length === 0 ? true : undefined),
+      5000,
+      async () => `left: ${await leftovers()}`,
+    );
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), before);
+  });
+
+  it('list is newest first and paginated', async () => {
+    const page = await json(await server.fetch('/api/v1/captures?limit=2&offset=0'));
+    assert.equal(page.items.length, 2);
+    assert.ok(page.total >= 4);
+    assert.ok(page.items[0].createdAt >= page.items[1].createdAt);
+    const bad = await server.fetch('/api/v1/captures?limit=0');
+    assert.equal(bad.status, 400);
+    assert.match((await json(bad)).message, /limit/);
+  });
+
+  it('delete is 409 while a model uses it', async () => {
+    const body = `${CAPTURE}\n${row(20, '10.0.0.20', '10.0.0.53', '53', 'x')}`;
+    const capture = await json(await uploadRaw(body, { 'content-type': 'text/csv' }));
+    const created = await server.fetch('/api/v1/models', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ captureIds: [capture.id], trainer: { epochs: 1, vectorSize: 8 } }),
+    });
+    assert.equal(created.status, 202);
+
+    const response = await server.fetch(`/api/v1/captures/${capture.id}`, { method: 'DELETE' });
+    assert.equal(response.status, 409);
+    assert.equal((await json(response)).code, 'CAPTURE_IN_USE');
+  });
+
+  it('delete removes the row and the file', async () => {
+    const body = `${CAPTURE}\n${row(30, '10.0.0.30', '10.0.0.53', '53', 'x')}`;
+    const capture = await json(await uploadRaw(body, { 'content-type': 'text/csv' }));
+    const response = await server.fetch(`/api/v1/captures/${capture.id}`, { method: 'DELETE' });
+    assert.equal(response.status, 204);
+    assert.equal((await server.fetch(`/api/v1/captures/${capture.id}`)).status, 404);
+    assert.ok(!(await readdir(join(server.dataDir, 'captures'))).includes(capture.sha256));
+  });
+});
