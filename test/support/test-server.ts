@@ -12,6 +12,8 @@ export const SHARED_DATA = resolve(REPO_ROOT, '..', 'shared', 'data', 'ctu13');
 
 export interface TestServer {
   baseUrl: string;
+  /** Process id of the server, for measuring its memory. */
+  pid: number;
   dataDir: string;
   databaseName: string;
   queuePrefix: string;
@@ -75,6 +77,7 @@ export async function startTestServer(
 
   return {
     baseUrl,
+    pid: child.pid!,
     dataDir,
     databaseName,
     queuePrefix,
