@@ -14,7 +14,7 @@ export const RAW_CAPTURE_TYPES = [
 ];
 
 export interface CaptureUploadStream {
-  /** The capture's bytes as sent: plain text or gzip (the parser tells them apart by content). */
+  /** The capture's bytes as sent: plain text or gzip (the parser detects which from the content). */
   stream: Readable;
   fileName: string;
 }

@@ -20,7 +20,7 @@ export interface CaptureIngestRequest {
   format?: CaptureFormat;
 }
 
-/** What one pass over the upload measured besides the parse summary. */
+/** Measurements of one pass over the upload, besides the parse summary. */
 interface UploadTally {
   hash: Hash;
   sizeBytes: number;
