@@ -281,6 +281,16 @@ describe('parseCapture on binetflow', () => {
     assert.equal(summary.decompressedBytes, data.length);
   });
 
+  it('decodes UTF-8 split across chunks', async () => {
+    const label = 'flow=Normal-V99-café→ü';
+    const data = Buffer.from(`SrcAddr,DstAddr,Dport,Proto,Label\n192.0.2.1,192.0.2.2,80,tcp,${label}\n`);
+    const flows: Flow[] = [];
+    await parseCapture(chunked(data, 1), (flow) => flows.push(flow));
+
+    assert.equal(flows.length, 1);
+    assert.equal(flows[0].label, label);
+  });
+
   it('counts and records rejected rows by line', async () => {
     const { summary, flows } = await parseCaptureBuffer(fixture('argus-bad-rows.binetflow'));
 
@@ -622,16 +632,21 @@ describe('parseCapture limits and failures', () => {
     assert.equal(await rejection(parseCapture(failing(), () => undefined)), failure);
   });
 
-  it('passes on an error thrown by onFlow and destroys the source', async () => {
-    const failure = new Error('store full');
-    const source = chunked(fixture('argus-standard.binetflow'), 64);
-    const error = await rejection(
-      parseCapture(source, () => {
-        throw failure;
-      }),
-    );
+  for (const [kind, data] of [
+    ['plain', fixture('argus-standard.binetflow')],
+    ['gzip', gzipSync(fixture('argus-standard.binetflow'))],
+  ] as const) {
+    it(`passes on an onFlow error and destroys the ${kind} source`, async () => {
+      const failure = new Error('store full');
+      const source = chunked(data, 64);
+      const error = await rejection(
+        parseCapture(source, () => {
+          throw failure;
+        }),
+      );
 
-    assert.equal(error, failure);
-    assert.equal(source.destroyed, true);
-  });
+      assert.equal(error, failure);
+      assert.equal(source.destroyed, true);
+    });
+  }
 });

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { BinetflowReader, BINETFLOW_REQUIRED_COLUMNS, looksLikeBinetflowHeader } from './binetflow-reader';
 import { quoteValue } from './capture-parse-fields';
 import { CaptureFormatError } from './capture-parse.errors';
-import { CaptureLineSplitter, decompressedChunks, type ParseProgress } from './capture-parse-stream';
+import { CaptureLineSplitter } from './capture-parse-lines';
+import { decompressedChunks, type ParseProgress } from './capture-parse-stream';
 import { CaptureSummaryBuilder, type CaptureParseSummary } from './capture-parse-summary';
 import type { FlowLineReader } from './capture-parse.types';
 import type { CaptureFormat, Flow } from './flow.types';
@@ -19,7 +20,7 @@ export const DEFAULT_MAX_DECOMPRESSION_RATIO = 100;
 export interface CaptureParseOptions {
   /** Format of the capture. Default: detected from the first non-blank line. */
   format?: CaptureFormat;
-  /** Maximum line length in characters, line end excluded. A longer line stops the parse with `LINE_TOO_LONG`. Default 65,536. */
+  /** Maximum line length in bytes, line end excluded. A longer line stops the parse with `LINE_TOO_LONG`. Default 65,536. */
   maxLineLength?: number;
   /**
    * Maximum ratio of decompressed to compressed bytes for gzip input. A higher ratio stops the parse with
@@ -40,9 +41,9 @@ export type FlowHandler = (flow: Flow, line: number) => void;
  * `onFlow` for every good row. Memory use does not grow with the capture, as long as `onFlow` keeps nothing.
  *
  * Rejects with `CaptureFormatError` when the format is not recognised, required columns are missing, the gzip data
- * is corrupt, or no row is a valid flow; with `CaptureLimitError` when a limit in `options` is exceeded; and with
- * the source's own error when reading fails. On these rejections the source is destroyed. Invalid options reject
- * with `RangeError` before anything is read.
+ * is corrupt, or no row is a valid flow. Rejects with `CaptureLimitError` when a limit in `options` is exceeded, and
+ * with the source's own error when reading fails. On these rejections the source is destroyed. Invalid options
+ * reject with `RangeError` before anything is read.
  */
 export async function parseCapture(
   source: AsyncIterable<Uint8Array | string>,
