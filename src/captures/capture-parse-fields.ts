@@ -140,7 +140,7 @@ function parseDateTime(raw: string): number {
   return cachedDayStart + hours * 3600 + minutes * 60 + seconds + fraction - offset;
 }
 
-/** Compares character by character, which V8 runs faster than `startsWith` on the sliced strings fields are. */
+/** Compares character codes, which V8 runs faster than `startsWith` when `raw` is a sliced string. */
 function startsWithCachedDate(raw: string): boolean {
   if (cachedDate === '') {
     return false;
@@ -195,7 +195,7 @@ function offsetSeconds(offset: string): number {
 
 /** Quotes a field value for a reject reason, shortened so that one bad row cannot bloat the summary. */
 export function quoteValue(value: string): string {
-  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  const shortened = value.length > 40 ? `${value.slice(0, 40)}…` : value;
 
-  return JSON.stringify(shown);
+  return JSON.stringify(shortened);
 }
