@@ -32,9 +32,15 @@ export interface CaptureParseOptions {
 
 /**
  * Called for every good row, in file order, with the one-based line number in the decompressed file. An exception
- * it throws stops the parse and rejects the returned promise with that exception.
+ * it throws, or a rejection of the promise it returns, stops the parse and rejects `parseCapture` with that error.
+ *
+ * A handler that returns a promise gets backpressure by chunk: the parser calls it for every row of the current
+ * chunk without waiting, then waits for all those promises before it reads the next chunk. So calls for rows of one
+ * chunk may run concurrently.
  */
-export type FlowHandler = (flow: Flow, line: number) => void;
+// The return type is `unknown`, not `void | PromiseLike<void>`, so that handlers such as `(flow) => flows.push(flow)`
+// type-check. Only a returned thenable is waited for.
+export type FlowHandler = (flow: Flow, line: number) => unknown;
 
 /**
  * Parses a capture from a stream of its raw bytes (plain, or gzip as detected by its magic bytes) and calls
@@ -54,6 +60,7 @@ export async function parseCapture(
   const progress: ParseProgress = { compressedBytes: 0, decompressedBytes: 0, lines: 0 };
   const summary = new CaptureSummaryBuilder();
   let reader: FlowLineReader | null = null;
+  const pending: PromiseLike<unknown>[] = [];
 
   const splitter = new CaptureLineSplitter(maxLineLength, progress, (line, lineNumber) => {
     reader ??= openReader(line, format);
@@ -68,19 +75,51 @@ export async function parseCapture(
     }
 
     summary.addFlow(result);
-    onFlow(result, lineNumber);
+    const handled = onFlow(result, lineNumber);
+    if (isPromiseLike(handled)) {
+      pending.push(handled);
+    }
   });
 
-  for await (const chunk of decompressedChunks(source, maxDecompressionRatio, progress)) {
-    splitter.write(chunk);
+  try {
+    for await (const chunk of decompressedChunks(source, maxDecompressionRatio, progress)) {
+      splitter.write(chunk);
+      await settle(pending);
+    }
+
+    splitter.end();
+    await settle(pending);
+  } catch (error) {
+    ignoreRejections(pending);
+    throw error;
   }
-  splitter.end();
 
   if (reader === null) {
     throw new CaptureFormatError('UNRECOGNISED_FORMAT', 'Capture is empty. Upload a binetflow or Zeek conn.log file.');
   }
 
   return summary.finish((reader as FlowLineReader).format, progress.decompressedBytes);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** Waits for the promises `onFlow` returned for one chunk, and empties the list. */
+async function settle(pending: PromiseLike<unknown>[]): Promise<void> {
+  if (pending.length === 0) {
+    return;
+  }
+
+  const promises = pending.splice(0);
+  await Promise.all(promises);
+}
+
+/** Marks promises that will not be awaited because the parse already failed, so they cannot reject unhandled. */
+function ignoreRejections(pending: PromiseLike<unknown>[]): void {
+  for (const promise of pending.splice(0)) {
+    promise.then(undefined, () => undefined);
+  }
 }
 
 /** A good row of a capture parsed by `parseCaptureBuffer`. */
