@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     record('csv-parse (records only)', await csvParseTiming());
   }
 
-  const memory = [1, 5].map((copies) => peakRss(copies));
+  const memory = [1, 5, 12].map((copies) => peakRss(copies));
   const report = [
     renderReport(bytes, timings, rounds, pandasVersion, [loadBefore, os.loadavg()]),
     renderPeakRss(memory),
