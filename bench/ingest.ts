@@ -1,6 +1,6 @@
 /**
  * Ingest benchmark: parse speed of `parseCapture` against `pandas.read_csv` and csv-parse on the same decompressed
- * CTU-13 scenario 6 file, in one run, alternating tools round by round so that machine load hits all of them alike.
+ * CTU-13 scenario 6 file, in one run. Tools alternate round by round so that machine load hits all of them alike.
  *
  * Usage: npm run bench:ingest [-- --rounds N]
  * Needs Debian's python3-pandas at /usr/bin/python3 and the capture beside the repository in
@@ -27,7 +27,10 @@ const EXPECTED_FLOWS = 558_919;
 
 interface Timing {
   rows: number;
+  /** Wall-clock seconds. */
   seconds: number;
+  /** CPU seconds of every thread of the process, which other processes' load disturbs far less than wall time. */
+  cpuSeconds: number;
 }
 
 type Tool =
@@ -43,7 +46,8 @@ async function main(): Promise<void> {
   const timings = new Map<Tool, Timing[]>();
   const record = (tool: Tool, timing: Timing): void => {
     timings.set(tool, [...(timings.get(tool) ?? []), timing]);
-    console.error(`round ${timings.get(tool)?.length}: ${tool} ${megabytesPerSecond(bytes, timing.seconds)} MB/s`);
+    const speeds = `${megabytesPerSecond(bytes, timing.seconds)} MB/s, ${megabytesPerSecond(bytes, timing.cpuSeconds)} MB/s CPU`;
+    console.error(`round ${timings.get(tool)?.length}: ${tool} ${speeds}`);
   };
 
   const pandasVersion = pandasRead().version;
@@ -54,7 +58,11 @@ async function main(): Promise<void> {
     record('csv-parse (records only)', await csvParseTiming());
   }
 
-  const report = renderReport(bytes, timings, rounds, pandasVersion, [loadBefore, os.loadavg()]);
+  const memory = [1, 5, 12].map((copies) => peakRss(copies));
+  const report = [
+    renderReport(bytes, timings, rounds, pandasVersion, [loadBefore, os.loadavg()]),
+    renderPeakRss(memory),
+  ].join('\n');
   writeFileSync(path.join(OUT_DIR, 'ingest.md'), report);
   console.log(report);
 }
@@ -81,37 +89,69 @@ async function decompressOnce(): Promise<void> {
 }
 
 async function parseCaptureTiming(file: string): Promise<Timing> {
-  const start = process.hrtime.bigint();
+  const stopwatch = startStopwatch();
   const summary = await parseCapture(createReadStream(file), () => undefined);
-  const seconds = secondsSince(start);
+  const timing = stopwatch(summary.flows);
   checkRows('parseCapture', summary.flows);
 
-  return { rows: summary.flows, seconds };
+  return timing;
 }
 
 /** Times csv-parse splitting the file into records without building flows, so its figure is an upper bound. */
 async function csvParseTiming(): Promise<Timing> {
-  const start = process.hrtime.bigint();
+  const stopwatch = startStopwatch();
   let records = 0;
   for await (const _record of createReadStream(CAPTURE).pipe(parseCsv({ from_line: 2 }))) {
     records++;
   }
 
-  const seconds = secondsSince(start);
+  const timing = stopwatch(records);
   checkRows('csv-parse', records);
 
-  return { rows: records, seconds };
+  return timing;
 }
 
 function pandasRead(): { timing: Timing; version: string } {
   const output = execFileSync(PYTHON, [path.join(REPO_ROOT, 'bench/pandas_read.py'), CAPTURE], { encoding: 'utf8' });
-  const result = JSON.parse(output) as { rows: number; seconds: number; pandas: string; python: string };
+  const result = JSON.parse(output) as Timing & { pandas: string; python: string };
   checkRows('pandas.read_csv', result.rows);
 
   return {
-    timing: { rows: result.rows, seconds: result.seconds },
+    timing: { rows: result.rows, seconds: result.seconds, cpuSeconds: result.cpuSeconds },
     version: `pandas ${result.pandas}, Python ${result.python}`,
   };
+}
+
+interface PeakRss {
+  copies: number;
+  decompressedBytes: number;
+  maxRssBytes: number;
+}
+
+/** Runs bench/ingest-rss.js in a fresh process on the gzip capture streamed `copies` times as one upload. */
+function peakRss(copies: number): PeakRss {
+  const script = path.join(REPO_ROOT, 'dist/bench/ingest-rss.js');
+  const output = execFileSync(process.execPath, [script, CAPTURE_GZ, String(copies)], { encoding: 'utf8' });
+  const result = JSON.parse(output) as { flows: number; decompressedBytes: number; maxRssBytes: number };
+  checkRows('ingest-rss', result.flows / copies);
+
+  return { copies, decompressedBytes: result.decompressedBytes, maxRssBytes: result.maxRssBytes };
+}
+
+function renderPeakRss(results: PeakRss[]): string {
+  const rows = results.map(
+    (result) =>
+      `| ${result.copies} | ${(result.decompressedBytes / 1e6).toFixed(0)} | ${(result.maxRssBytes / 2 ** 20).toFixed(0)} |`,
+  );
+
+  return [
+    'Peak RSS of a Node process that only parses (no HTTP server, no disk write), gzip capture streamed N times:',
+    '',
+    '| copies | decompressed MB | peak RSS MiB |',
+    '|---:|---:|---:|',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
 function checkRows(tool: string, rows: number): void {
@@ -122,8 +162,16 @@ function checkRows(tool: string, rows: number): void {
   }
 }
 
-function secondsSince(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e9;
+/** Starts measuring wall and CPU time. Calling the returned function stops and returns the timing. */
+function startStopwatch(): (rows: number) => Timing {
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+
+  return (rows) => {
+    const cpu = process.cpuUsage(cpuStart);
+
+    return { rows, seconds: Number(process.hrtime.bigint() - start) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  };
 }
 
 function megabytesPerSecond(bytes: number, seconds: number): string {
@@ -144,15 +192,19 @@ function renderReport(
   pandasVersion: string,
   load: number[][],
 ): string {
-  const pandasSeconds = (timings.get('pandas.read_csv') ?? []).map((timing) => timing.seconds);
+  const pandas = timings.get('pandas.read_csv') ?? [];
   const rows = [...timings].map(([tool, runs]) => {
     const seconds = runs.map((timing) => timing.seconds);
+    const cpuSeconds = runs.map((timing) => timing.cpuSeconds);
     // Each round's ratio compares runs made back to back, so load that drifts between rounds affects both alike.
-    const ratios = seconds.map((toolSeconds, round) => pandasSeconds[round] / toolSeconds);
+    const ratios = runs.map((timing, round) => pandas[round].seconds / timing.seconds);
+    const cpuRatios = runs.map((timing, round) => pandas[round].cpuSeconds / timing.cpuSeconds);
 
     return (
       `| ${tool} | ${megabytesPerSecond(bytes, seconds[0])} | ${megabytesPerSecond(bytes, median(seconds))} | ` +
-      `${megabytesPerSecond(bytes, Math.min(...seconds))} | ${median(ratios).toFixed(2)}× |`
+      `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ` +
+      `${megabytesPerSecond(bytes, median(cpuSeconds))} | ` +
+      `${median(cpuRatios).toFixed(2)}× (${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}) |`
     );
   });
   const cpu = os.cpus();
@@ -163,8 +215,10 @@ function renderReport(
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
       `Node ${process.version}; ${pandasVersion}; load average (1, 5, 15 min) ${loadText}.`,
     '',
-    '| tool | first round MB/s | median MB/s | best MB/s | speed vs pandas, median of rounds |',
-    '|---|---:|---:|---:|---:|',
+    'Speeds are decompressed MB per second; ratios are the median over rounds of pandas time / tool time, (min–max).',
+    '',
+    '| tool | first round, wall MB/s | median wall MB/s | wall speed vs pandas | median CPU MB/s | CPU speed vs pandas |',
+    '|---|---:|---:|---:|---:|---:|',
     ...rows,
     '',
   ].join('\n');

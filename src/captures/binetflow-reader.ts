@@ -26,6 +26,8 @@ const ARGUS_COLUMNS = new Set([
   'label',
 ]);
 
+const CHAR_SPACE = 32;
+
 /** Slots of `BinetflowReader.values`, one per column read. */
 const SRC_ADDR = 0;
 const DST_ADDR = 1;
@@ -113,7 +115,7 @@ export class BinetflowReader implements FlowLineReader {
     starts[fields] = line.length + 1;
     for (let slot = 0; slot < SLOT_NAMES.length; slot++) {
       const column = this.columnOfSlot[slot];
-      this.values[slot] = column < 0 ? '' : line.slice(starts[column], starts[column + 1] - 1).trim();
+      this.values[slot] = column < 0 ? '' : sliceTrimmed(line, starts[column], starts[column + 1] - 1);
     }
 
     return null;
@@ -183,4 +185,17 @@ function splitHeader(line: string): string[] {
   const names = line.includes('"') ? (splitQuotedCsvLine(line) ?? line.split(',')) : line.split(',');
 
   return names.map((name) => name.trim());
+}
+
+/** Slices `line` from `start` to `end` without surrounding spaces or control characters, in one allocation. */
+function sliceTrimmed(line: string, start: number, end: number): string {
+  while (start < end && line.charCodeAt(start) <= CHAR_SPACE) {
+    start++;
+  }
+
+  while (end > start && line.charCodeAt(end - 1) <= CHAR_SPACE) {
+    end--;
+  }
+
+  return line.slice(start, end);
 }

@@ -1,6 +1,8 @@
 const CHAR_0 = 48;
 const CHAR_9 = 57;
 const CHAR_DOT = 46;
+const CHAR_SPACE = 32;
+const CHAR_T = 84;
 /** Largest port field value: Argus writes the 32-bit SPI of an ESP flow in its Dport field. */
 const MAX_PORT = 0xffffffff;
 
@@ -64,11 +66,11 @@ function isDigits(text: string, start: number, end: number): boolean {
 }
 
 /**
- * The last `YYYY/MM/DD HH:MM:SS` prefix parsed and its epoch seconds. Rows of a capture come roughly in time
- * order, so consecutive rows mostly share a second and skip parsing it again.
+ * The last date (`YYYY/MM/DD`) parsed and its epoch seconds at midnight UTC. Rows of a capture mostly share a date,
+ * and comparing ten characters costs less than `Date.UTC`.
  */
-let cachedSecond = '';
-let cachedSecondStart = 0;
+let cachedDate = '';
+let cachedDayStart = 0;
 
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, exponent) => 10 ** exponent);
 
@@ -92,14 +94,27 @@ export function parseStartTime(raw: string): number {
 }
 
 function parseDateTime(raw: string): number {
-  if (cachedSecond === '' || !raw.startsWith(cachedSecond)) {
-    const secondStart = parseSecond(raw);
-    if (Number.isNaN(secondStart)) {
+  if (!startsWithCachedDate(raw)) {
+    const date = raw.slice(0, 10);
+    const dayStart = parseDate(date);
+    if (Number.isNaN(dayStart)) {
       return NaN;
     }
 
-    cachedSecond = raw.slice(0, 19);
-    cachedSecondStart = secondStart;
+    cachedDate = date;
+    cachedDayStart = dayStart;
+  }
+
+  const separator = raw.charCodeAt(10);
+  if ((separator !== CHAR_SPACE && separator !== CHAR_T) || raw[13] !== ':' || raw[16] !== ':') {
+    return NaN;
+  }
+
+  const hours = twoDigits(raw, 11);
+  const minutes = twoDigits(raw, 14);
+  const seconds = twoDigits(raw, 17);
+  if (!(hours <= 23 && minutes <= 59 && seconds <= 60)) {
+    return NaN;
   }
 
   let end = 19;
@@ -122,24 +137,22 @@ function parseDateTime(raw: string): number {
 
   const offset = end === raw.length ? 0 : offsetSeconds(raw.slice(end));
 
-  return cachedSecondStart + fraction - offset;
+  return cachedDayStart + hours * 3600 + minutes * 60 + seconds + fraction - offset;
 }
 
-/** Parses the `YYYY/MM/DD HH:MM:SS` start of a time (any of `/` or `-`, and ` ` or `T`) to epoch seconds. */
-function parseSecond(raw: string): number {
-  const separator = raw[10];
-  if ((separator !== ' ' && separator !== 'T') || raw[13] !== ':' || raw[16] !== ':') {
-    return NaN;
+/** Compares character codes, which V8 runs faster than `startsWith` when `raw` is a sliced string. */
+function startsWithCachedDate(raw: string): boolean {
+  if (cachedDate === '') {
+    return false;
   }
 
-  const hours = twoDigits(raw, 11);
-  const minutes = twoDigits(raw, 14);
-  const seconds = twoDigits(raw, 17);
-  if (!(hours <= 23 && minutes <= 59 && seconds <= 60)) {
-    return NaN;
+  for (let i = 0; i < 10; i++) {
+    if (raw.charCodeAt(i) !== cachedDate.charCodeAt(i)) {
+      return false;
+    }
   }
 
-  return parseDate(raw.slice(0, 10)) + hours * 3600 + minutes * 60 + seconds;
+  return true;
 }
 
 function parseDate(date: string): number {
@@ -182,7 +195,7 @@ function offsetSeconds(offset: string): number {
 
 /** Quotes a field value for a reject reason, shortened so that one bad row cannot bloat the summary. */
 export function quoteValue(value: string): string {
-  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  const shortened = value.length > 40 ? `${value.slice(0, 40)}…` : value;
 
-  return JSON.stringify(shown);
+  return JSON.stringify(shortened);
 }

@@ -1,5 +1,4 @@
 import { Readable, pipeline } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
 import { CaptureFormatError, CaptureLimitError } from './capture-parse.errors';
@@ -136,89 +135,4 @@ function isZlibError(error: unknown): error is NodeJS.ErrnoException & { code: s
   const code: unknown = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
 
   return typeof code === 'string' && code.startsWith('Z_');
-}
-
-/**
- * Splits decoded UTF-8 text into lines and passes each non-blank one to `onLine` with its one-based line number.
- * Accepts LF and CRLF line ends, strips a leading byte order mark, and throws `CaptureLimitError`
- * (`LINE_TOO_LONG`) for a line longer than `maxLineLength` characters, before buffering more of it.
- *
- * NOTE: line strings are slices of the decoded chunk, and V8 may keep that chunk alive while a slice is referenced.
- * A consumer that keeps field values of a few rows from many chunks should copy them.
- */
-export class CaptureLineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private carry = '';
-  private atStart = true;
-
-  constructor(
-    private readonly maxLineLength: number,
-    private readonly progress: ParseProgress,
-    private readonly onLine: (line: string, lineNumber: number) => void,
-  ) {}
-
-  write(chunk: Uint8Array): void {
-    let text = this.decoder.write(chunk as Buffer);
-    if (this.atStart && text.length > 0) {
-      text = stripByteOrderMark(text);
-      this.atStart = false;
-    }
-
-    text = this.carry + text;
-    let start = 0;
-    for (;;) {
-      const newline = text.indexOf('\n', start);
-      if (newline < 0) {
-        break;
-      }
-
-      this.emit(text, start, newline);
-      start = newline + 1;
-    }
-
-    // The unfinished line may end in the CR of a CRLF, which does not count towards its length.
-    this.carry = text.slice(start);
-    if (this.carry.length > this.maxLineLength + 1) {
-      throw this.lineTooLong(this.progress.lines + 1);
-    }
-  }
-
-  end(): void {
-    let text = this.carry + this.decoder.end();
-    if (this.atStart) {
-      text = stripByteOrderMark(text);
-    }
-
-    this.carry = '';
-    if (text.length > 0) {
-      this.emit(text, 0, text.length);
-    }
-  }
-
-  /** Passes on the line from `start` to `end` (exclusive, at the `\n` or the text end), dropping a trailing CR. */
-  private emit(text: string, start: number, end: number): void {
-    const lineNumber = ++this.progress.lines;
-    const contentEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    if (contentEnd - start > this.maxLineLength) {
-      throw this.lineTooLong(lineNumber);
-    }
-
-    if (contentEnd > start) {
-      this.onLine(text.slice(start, contentEnd), lineNumber);
-    }
-  }
-
-  private lineTooLong(lineNumber: number): CaptureLimitError {
-    return new CaptureLimitError(
-      'LINE_TOO_LONG',
-      `Line ${lineNumber} is longer than ${this.maxLineLength} characters; a capture row is far shorter, so the ` +
-        'file is probably not a capture. Raise maxLineLength if it is.',
-      lineNumber,
-      this.progress.decompressedBytes,
-    );
-  }
-}
-
-function stripByteOrderMark(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -281,6 +281,16 @@ describe('parseCapture on binetflow', () => {
     assert.equal(summary.decompressedBytes, data.length);
   });
 
+  it('decodes UTF-8 split across chunks', async () => {
+    const label = 'flow=Normal-V99-café→ü';
+    const data = Buffer.from(`SrcAddr,DstAddr,Dport,Proto,Label\n192.0.2.1,192.0.2.2,80,tcp,${label}\n`);
+    const flows: Flow[] = [];
+    await parseCapture(chunked(data, 1), (flow) => flows.push(flow));
+
+    assert.equal(flows.length, 1);
+    assert.equal(flows[0].label, label);
+  });
+
   it('counts and records rejected rows by line', async () => {
     const { summary, flows } = await parseCaptureBuffer(fixture('argus-bad-rows.binetflow'));
 
@@ -612,6 +622,56 @@ describe('parseCapture limits and failures', () => {
     await assert.rejects(parseCaptureBuffer(data, { format: 'csv' as CaptureFormat }), /Invalid capture format "csv"/);
   });
 
+  it('waits for an async onFlow per chunk', async () => {
+    const data = fixture('argus-standard.binetflow');
+    const started: number[] = [];
+    const finished: number[] = [];
+    const summary = await parseCapture(chunked(data, 300), async (_flow, line) => {
+      started.push(line);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      finished.push(line);
+    });
+
+    assert.equal(summary.flows, 8);
+    assert.deepEqual(started, [2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(finished, started);
+  });
+
+  it('passes on a rejection of an async onFlow', async () => {
+    const failure = new Error('database unavailable');
+    const error = await rejection(
+      parseCapture(chunked(fixture('argus-standard.binetflow'), 300), async (_flow, line) => {
+        if (line === 5) {
+          throw failure;
+        }
+      }),
+    );
+
+    assert.equal(error, failure);
+  });
+
+  it('leaves no unhandled rejection after a failure', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+
+    try {
+      const text = `SrcAddr,DstAddr,Dport,Proto\n192.0.2.1,192.0.2.2,80,tcp\n${'x'.repeat(200)}\n`;
+      const source = Readable.from([Buffer.from(text)]);
+      const error = await rejection(
+        parseCapture(source, () => Promise.reject(new Error('late')), { maxLineLength: 100 }),
+      );
+      await new Promise<void>((resolve) => setImmediate(resolve));
+
+      assert.ok(error instanceof CaptureLimitError);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('passes on an error of the source', async () => {
     const failure = new Error('upload aborted');
     async function* failing(): AsyncGenerator<Buffer> {
@@ -622,16 +682,21 @@ describe('parseCapture limits and failures', () => {
     assert.equal(await rejection(parseCapture(failing(), () => undefined)), failure);
   });
 
-  it('passes on an error thrown by onFlow and destroys the source', async () => {
-    const failure = new Error('store full');
-    const source = chunked(fixture('argus-standard.binetflow'), 64);
-    const error = await rejection(
-      parseCapture(source, () => {
-        throw failure;
-      }),
-    );
+  for (const [kind, data] of [
+    ['plain', fixture('argus-standard.binetflow')],
+    ['gzip', gzipSync(fixture('argus-standard.binetflow'))],
+  ] as const) {
+    it(`passes on an onFlow error and destroys the ${kind} source`, async () => {
+      const failure = new Error('store full');
+      const source = chunked(data, 64);
+      const error = await rejection(
+        parseCapture(source, () => {
+          throw failure;
+        }),
+      );
 
-    assert.equal(error, failure);
-    assert.equal(source.destroyed, true);
-  });
+      assert.equal(error, failure);
+      assert.equal(source.destroyed, true);
+    });
+  }
 });

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { BinetflowReader, BINETFLOW_REQUIRED_COLUMNS, looksLikeBinetflowHeader } from './binetflow-reader';
 import { quoteValue } from './capture-parse-fields';
 import { CaptureFormatError } from './capture-parse.errors';
-import { CaptureLineSplitter, decompressedChunks, type ParseProgress } from './capture-parse-stream';
+import { CaptureLineSplitter } from './capture-parse-lines';
+import { decompressedChunks, type ParseProgress } from './capture-parse-stream';
 import { CaptureSummaryBuilder, type CaptureParseSummary } from './capture-parse-summary';
 import type { FlowLineReader } from './capture-parse.types';
 import type { CaptureFormat, Flow } from './flow.types';
@@ -19,7 +20,7 @@ export const DEFAULT_MAX_DECOMPRESSION_RATIO = 100;
 export interface CaptureParseOptions {
   /** Format of the capture. Default: detected from the first non-blank line. */
   format?: CaptureFormat;
-  /** Maximum line length in characters, line end excluded. A longer line stops the parse with `LINE_TOO_LONG`. Default 65,536. */
+  /** Maximum line length in bytes, line end excluded. A longer line stops the parse with `LINE_TOO_LONG`. Default 65,536. */
   maxLineLength?: number;
   /**
    * Maximum ratio of decompressed to compressed bytes for gzip input. A higher ratio stops the parse with
@@ -31,18 +32,24 @@ export interface CaptureParseOptions {
 
 /**
  * Called for every good row, in file order, with the one-based line number in the decompressed file. An exception
- * it throws stops the parse and rejects the returned promise with that exception.
+ * it throws, or a rejection of the promise it returns, stops the parse and rejects `parseCapture` with that error.
+ *
+ * A handler that returns a promise gets backpressure by chunk: the parser calls it for every row of the current
+ * chunk without waiting, then waits for all those promises before it reads the next chunk. So calls for rows of one
+ * chunk may run concurrently.
  */
-export type FlowHandler = (flow: Flow, line: number) => void;
+// The return type is `unknown`, not `void | PromiseLike<void>`, so that handlers such as `(flow) => flows.push(flow)`
+// type-check. Only a returned thenable is waited for.
+export type FlowHandler = (flow: Flow, line: number) => unknown;
 
 /**
  * Parses a capture from a stream of its raw bytes (plain, or gzip as detected by its magic bytes) and calls
  * `onFlow` for every good row. Memory use does not grow with the capture, as long as `onFlow` keeps nothing.
  *
  * Rejects with `CaptureFormatError` when the format is not recognised, required columns are missing, the gzip data
- * is corrupt, or no row is a valid flow; with `CaptureLimitError` when a limit in `options` is exceeded; and with
- * the source's own error when reading fails. On these rejections the source is destroyed. Invalid options reject
- * with `RangeError` before anything is read.
+ * is corrupt, or no row is a valid flow. Rejects with `CaptureLimitError` when a limit in `options` is exceeded, and
+ * with the source's own error when reading fails. On these rejections the source is destroyed. Invalid options
+ * reject with `RangeError` before anything is read.
  */
 export async function parseCapture(
   source: AsyncIterable<Uint8Array | string>,
@@ -53,6 +60,7 @@ export async function parseCapture(
   const progress: ParseProgress = { compressedBytes: 0, decompressedBytes: 0, lines: 0 };
   const summary = new CaptureSummaryBuilder();
   let reader: FlowLineReader | null = null;
+  const pending: PromiseLike<unknown>[] = [];
 
   const splitter = new CaptureLineSplitter(maxLineLength, progress, (line, lineNumber) => {
     reader ??= openReader(line, format);
@@ -67,19 +75,51 @@ export async function parseCapture(
     }
 
     summary.addFlow(result);
-    onFlow(result, lineNumber);
+    const handled = onFlow(result, lineNumber);
+    if (isPromiseLike(handled)) {
+      pending.push(handled);
+    }
   });
 
-  for await (const chunk of decompressedChunks(source, maxDecompressionRatio, progress)) {
-    splitter.write(chunk);
+  try {
+    for await (const chunk of decompressedChunks(source, maxDecompressionRatio, progress)) {
+      splitter.write(chunk);
+      await settle(pending);
+    }
+
+    splitter.end();
+    await settle(pending);
+  } catch (error) {
+    ignoreRejections(pending);
+    throw error;
   }
-  splitter.end();
 
   if (reader === null) {
     throw new CaptureFormatError('UNRECOGNISED_FORMAT', 'Capture is empty. Upload a binetflow or Zeek conn.log file.');
   }
 
   return summary.finish((reader as FlowLineReader).format, progress.decompressedBytes);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/** Waits for the promises `onFlow` returned for one chunk, and empties the list. */
+async function settle(pending: PromiseLike<unknown>[]): Promise<void> {
+  if (pending.length === 0) {
+    return;
+  }
+
+  const promises = pending.splice(0);
+  await Promise.all(promises);
+}
+
+/** Marks promises that will not be awaited because the parse already failed, so they cannot reject unhandled. */
+function ignoreRejections(pending: PromiseLike<unknown>[]): void {
+  for (const promise of pending.splice(0)) {
+    promise.then(undefined, () => undefined);
+  }
 }
 
 /** A good row of a capture parsed by `parseCaptureBuffer`. */
