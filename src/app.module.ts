@@ -1,9 +1,12 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MulterModule } from '@nestjs/platform-express';
 import { join, resolve } from 'node:path';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ACCESS_CONTROLLERS, ACCESS_PROVIDERS } from './access/access.providers';
+import { graphqlLimits } from './access/graphql-limits';
 import { ArtifactRepository } from './artifacts/artifact.repository';
 import { CaptureRepository } from './captures/capture.repository';
 import { CapturesController } from './captures/captures.controller';
@@ -42,7 +45,13 @@ const REPOSITORIES: Provider[] = [
   VectorIndexRepository,
 ];
 
-const API_CONTROLLERS: Type[] = [CapturesController, ModelsController, JobsController, HealthController];
+const API_CONTROLLERS: Type[] = [
+  CapturesController,
+  ModelsController,
+  JobsController,
+  HealthController,
+  ...ACCESS_CONTROLLERS,
+];
 const API_PROVIDERS: Provider[] = [
   QueueRepository,
   CapturesService,
@@ -53,6 +62,7 @@ const API_PROVIDERS: Provider[] = [
   CapturesResolver,
   ModelsResolver,
   JobsResolver,
+  ...ACCESS_PROVIDERS,
 ];
 
 const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, TrainingPipeline, TrainingWorker];
@@ -78,7 +88,9 @@ export class AppModule {
                 sortSchema: true,
                 path: '/graphql',
                 formatError: formatGraphqlError,
+                ...graphqlLimits(config),
               }),
+              DiscoveryModule,
               // Uploads stream to the artifact directory's tmp folder, never into memory.
               MulterModule.register({
                 dest: join(resolve(config.DATA_DIR), 'tmp'),
