@@ -10,13 +10,14 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import { prepareApiKeys } from './access/api-key-startup';
 import { ApiKeyService } from './access/api-key.service';
-import { configureHttpSecurity, isLoopbackHost } from './access/http-security';
+import { configureHttpSecurity } from './access/http-security';
 import { AppModule, Role } from './app.module';
 import { ArtifactRepository } from './artifacts/artifact.repository';
 import { API_PREFIX } from './common/api-prefix';
 import { HttpExceptionFilter } from './common/http-exception.filter';
-import { AppConfig, ConfigError } from './config/app-config';
+import { AppConfig } from './config/app-config';
 import { migrateDatabase } from './database/data-source';
 import { buildOpenApiDocument } from './openapi';
 
@@ -77,35 +78,4 @@ export async function startApplication(role: Role, config: AppConfig): Promise<I
   await app.listen(config.PORT, config.HOST);
   logger.log(`API (${role}) listening on ${await app.getUrl()}`);
   return app;
-}
-
-/**
- * Makes sure the API can be reached with a key before it listens. Stores FLOW2VEC_ADMIN_KEY when set.
- * When no unrevoked key exists, creates an admin key and prints it once on a loopback HOST, and throws
- * on any other HOST, so the server never listens beyond loopback without a key.
- */
-async function prepareApiKeys(keys: ApiKeyService, config: AppConfig, logger: Logger): Promise<void> {
-  if (config.FLOW2VEC_ADMIN_KEY) {
-    await keys.registerEnvironmentKey(config.FLOW2VEC_ADMIN_KEY);
-  }
-
-  if ((await keys.countActive()) > 0) {
-    return;
-  }
-
-  if (!isLoopbackHost(config.HOST)) {
-    throw new ConfigError(
-      `HOST=${config.HOST} is not a loopback address and no API key exists. Set FLOW2VEC_ADMIN_KEY, ` +
-        'create a key with `npm run keys -- create --role admin --name NAME`, or listen on HOST=127.0.0.1.',
-    );
-  }
-
-  const initial = await keys.createInitialKey();
-  if (initial) {
-    logger.warn(
-      `No API key was configured: created admin API key ${initial.key.id} and listening on loopback only (HOST=${config.HOST})`,
-    );
-    // Printed to stdout, not logged, and only this once: only its hash is stored.
-    process.stdout.write(`\nInitial admin API key (shown once, store it now): ${initial.secret}\n\n`);
-  }
 }

@@ -199,6 +199,16 @@ describe('access control', () => {
     return scalars[type.name] ?? JSON.stringify(randomUUID());
   }
 
+  it('sends security headers, no CORS', async () => {
+    const response = await server.fetch('/api/v1/health', { apiKey: null, headers: { origin: 'https://soc.example' } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(response.headers.get('x-powered-by'), null);
+    assert.equal(response.headers.get('access-control-allow-origin'), null);
+  });
+
   it('accepts the key as X-API-Key', async () => {
     const response = await server.fetch('/api/v1/keys/current', {
       apiKey: null,

@@ -79,7 +79,14 @@ export async function startTestServer(
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
 
-  const baseUrl = await waitForListening(child, () => output);
+  let baseUrl: string;
+  try {
+    baseUrl = await waitForListening(child, () => output);
+  } catch (error) {
+    await dropEverything(databaseName, queuePrefix, dataDir);
+    throw error;
+  }
+
   const db = new Client({ ...PG, database: databaseName });
   await db.connect();
 
