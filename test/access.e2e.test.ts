@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -17,7 +19,7 @@ import {
   isListType,
   isNonNullType,
 } from 'graphql';
-import { json, startTestServer, TestServer, waitFor } from './support/test-server';
+import { json, REPO_ROOT, startTestServer, TestServer, waitFor } from './support/test-server';
 
 interface AccessRoute {
   transport: 'rest' | 'graphql';
@@ -231,6 +233,38 @@ describe('access control', () => {
     const response = await server.fetch('/api/v1/keys/current', { apiKey: created.secret });
     assert.equal(response.status, 401);
     assert.equal((await json(response)).code, 'UNAUTHENTICATED');
+  });
+
+  it('keys CLI creates and revokes', { timeout: 60_000 }, async () => {
+    const keysCli = async (...args: string[]) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(REPO_ROOT, 'dist/src/access/keys-cli.js'), ...args],
+        {
+          env: { ...process.env, DB_HOST: '127.0.0.1', DB_NAME: server.databaseName },
+        },
+      );
+      return stdout;
+    };
+
+    const output = await keysCli('create', '--role', 'writer', '--name', 'from the CLI');
+    const secret = /secret \(shown once, store it now\): (\S+)/.exec(output)?.[1];
+    const id = /^([0-9a-f-]{36}) /m.exec(output)?.[1];
+    assert.ok(secret, output);
+    assert.ok(id, output);
+
+    const current = await json(await server.fetch('/api/v1/keys/current', { apiKey: secret }));
+    assert.equal(current.role, 'writer');
+    assert.equal(current.name, 'from the CLI');
+    assert.match(await keysCli('list'), new RegExp(`${id} +writer .* active +from the CLI`));
+
+    assert.match(await keysCli('revoke', id), /revoked/);
+    // The server caches a looked-up key for up to 10 seconds, so the revocation reaches it within that time.
+    await waitFor(
+      async () => ((await server.fetch('/api/v1/keys/current', { apiKey: secret })).status === 401 ? true : undefined),
+      15_000,
+      () => 'the revoked key is still accepted',
+    );
   });
 
   it('keys are stored hashed', async () => {

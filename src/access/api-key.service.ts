@@ -50,7 +50,10 @@ export class ApiKeyService {
   async revoke(id: string): Promise<ApiKeyEntity> {
     const key = isUuid(id) ? await this.keys.findById(id) : null;
     if (!key) {
-      throw new DomainError('API_KEY_NOT_FOUND', `API key ${id} not found: list keys with GET /api/v1/keys`);
+      throw new DomainError(
+        'API_KEY_NOT_FOUND',
+        `API key ${id} not found: list keys with GET /api/v1/keys or npm run keys -- list`,
+      );
     }
 
     await this.keys.revoke(id);
