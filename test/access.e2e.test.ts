@@ -211,6 +211,11 @@ describe('access control', () => {
     assert.equal(response.headers.get('access-control-allow-origin'), null);
   });
 
+  it('GraphQL introspection needs no key', async () => {
+    const body = await json(await post('/graphql', { query: '{ __schema { queryType { name } } }' }, null));
+    assert.equal(body.data?.__schema?.queryType?.name, 'Query', JSON.stringify(body));
+  });
+
   it('accepts the key as X-API-Key', async () => {
     const response = await server.fetch('/api/v1/keys/current', {
       apiKey: null,

@@ -59,6 +59,7 @@ export class AccessGuard implements CanActivate {
       return principal;
     }
 
+    // NOTE: Express's `trust proxy` is off, so behind a load balancer every client shares the balancer's address.
     this.enforce(await this.rateLimits.consume(`ip:${request.ip}`), response, `address ${request.ip}`);
     if (!secret) {
       throw new DomainError(
