@@ -81,6 +81,12 @@ describe('abuse limits', () => {
     assert.match(body.message, /2048 bytes/);
   });
 
+  it('rejects a GraphQL body over the limit', async () => {
+    const response = await graphql(`{ captures { id } } # ${'x'.repeat(4096)}`, null);
+    assert.equal(response.status, 413);
+    assert.equal((await json(response)).code, 'PAYLOAD_TOO_LARGE');
+  });
+
   it('rejects GraphQL nested too deep', async () => {
     const body = await json(await graphql('{ captures { labelClassCounts { Botnet } } }', null));
     assert.equal(body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
