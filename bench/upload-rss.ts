@@ -43,7 +43,8 @@ async function buildLargeCapture(path: string): Promise<number> {
       }
 
       const comma = line.indexOf(',');
-      const text = copy === 0 ? line : shiftStartTime(line.slice(0, comma), copy * COPY_SHIFT_SECONDS) + line.slice(comma);
+      const text =
+        copy === 0 ? line : shiftStartTime(line.slice(0, comma), copy * COPY_SHIFT_SECONDS) + line.slice(comma);
       written += Buffer.byteLength(text) + 1;
       if (!out.write(`${text}\n`)) {
         await once(out, 'drain');
@@ -74,11 +75,15 @@ async function main(): Promise<void> {
     const idleRss = await residentBytes(server.pid, 'VmRSS');
     let peakRss = idleRss;
     const sampler = setInterval(() => {
-      residentBytes(server.pid, 'VmRSS').then((rss) => (peakRss = Math.max(peakRss, rss)), () => undefined);
+      residentBytes(server.pid, 'VmRSS').then(
+        (rss) => (peakRss = Math.max(peakRss, rss)),
+        () => undefined,
+      );
     }, 50);
 
     const started = performance.now();
-    const { status, body } = await upload(new URL('/api/v1/captures?fileName=scenario06x.binetflow', server.baseUrl), path);
+    const url = new URL('/api/v1/captures?fileName=scenario06x.binetflow', server.baseUrl);
+    const { status, body } = await upload(url, path, server.adminKey);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const highWater = await residentBytes(server.pid, 'VmHWM');
@@ -95,13 +100,17 @@ async function main(): Promise<void> {
   }
 }
 
-function upload(url: URL, path: string): Promise<{ status: number; body: string }> {
+function upload(url: URL, path: string, apiKey: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: 'POST', headers: { 'content-type': 'text/csv' } }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
+    const request = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'text/csv', 'x-api-key': apiKey } },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
     request.on('error', reject);
     createReadStream(path).pipe(request);
   });

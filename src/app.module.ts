@@ -1,7 +1,10 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ACCESS_CONTROLLERS, ACCESS_PROVIDERS } from './access/access.providers';
+import { graphqlLimits } from './access/graphql-limits';
 import { ArtifactRepository } from './artifacts/artifact.repository';
 import { CaptureRepository } from './captures/capture.repository';
 import { CapturesController } from './captures/captures.controller';
@@ -40,7 +43,13 @@ const REPOSITORIES: Provider[] = [
   VectorIndexRepository,
 ];
 
-const API_CONTROLLERS: Type[] = [CapturesController, ModelsController, JobsController, HealthController];
+const API_CONTROLLERS: Type[] = [
+  CapturesController,
+  ModelsController,
+  JobsController,
+  HealthController,
+  ...ACCESS_CONTROLLERS,
+];
 const API_PROVIDERS: Provider[] = [
   QueueRepository,
   CapturesService,
@@ -51,6 +60,7 @@ const API_PROVIDERS: Provider[] = [
   CapturesResolver,
   ModelsResolver,
   JobsResolver,
+  ...ACCESS_PROVIDERS,
 ];
 
 const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, TrainingPipeline, TrainingWorker];
@@ -76,7 +86,9 @@ export class AppModule {
                 sortSchema: true,
                 path: '/graphql',
                 formatError: formatGraphqlError,
+                ...graphqlLimits(config),
               }),
+              DiscoveryModule,
             ]
           : []),
       ],

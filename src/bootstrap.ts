@@ -8,9 +8,14 @@ import {
   INestApplicationContext,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import { prepareApiKeys } from './access/api-key-startup';
+import { ApiKeyService } from './access/api-key.service';
+import { configureHttpSecurity } from './access/http-security';
 import { AppModule, Role } from './app.module';
 import { ArtifactRepository } from './artifacts/artifact.repository';
+import { API_PREFIX } from './common/api-prefix';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/app-config';
 import { migrateDatabase } from './database/data-source';
@@ -29,7 +34,7 @@ export function validationMessage(errors: ValidationError[], parent = ''): strin
 
 /** Applies the HTTP conventions shared by the server and the tests: prefix, validation, error format. */
 export function configureHttp(app: INestApplication): void {
-  app.setGlobalPrefix('api/v1', { exclude: ['graphql'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['graphql'] });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
     new ValidationPipe({
@@ -59,9 +64,11 @@ export async function startApplication(role: Role, config: AppConfig): Promise<I
     return context;
   }
 
-  const app = await NestFactory.create(module, { logger: logLevels });
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger: logLevels });
   const artifacts = app.get(ArtifactRepository);
   await artifacts.ensureLayout();
+  await prepareApiKeys(app.get(ApiKeyService), config, logger);
+  configureHttpSecurity(app, config);
   configureHttp(app);
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',

@@ -7,6 +7,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('flow2vec')
     .setDescription('word2vec embeddings of network flows: upload captures, train models, query similar flows.')
     .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key' }, 'apiKey')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('apiKey')
     .build();
   return SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,

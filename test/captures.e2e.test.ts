@@ -134,7 +134,10 @@ describe('capture upload', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const request = httpRequest(
         url,
-        { method: 'POST', headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' } },
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey },
+        },
         (response) => {
           response.resume();
           resolve(response.statusCode ?? 0);
@@ -153,7 +156,7 @@ describe('capture upload', () => {
     const url = new URL('/api/v1/captures', server.baseUrl);
     const request = httpRequest(url, {
       method: 'POST',
-      headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+      headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey },
     });
     request.on('error', () => undefined);
     request.write(`${HEADER}\n${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`);

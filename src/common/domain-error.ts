@@ -11,7 +11,11 @@ export type DomainErrorCode =
   | 'UPLOAD_TIMEOUT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'CAPTURE_IN_USE'
-  | 'INDEX_UNAVAILABLE';
+  | 'INDEX_UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'API_KEY_NOT_FOUND';
 
 /** A failure with a stable code and a message that names the bad value and what to do about it. */
 export class DomainError extends Error {

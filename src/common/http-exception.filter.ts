@@ -10,6 +10,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'MODEL_NOT_FOUND':
     case 'JOB_NOT_FOUND':
     case 'TOKEN_NOT_FOUND':
+    case 'API_KEY_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'MODEL_NOT_READY':
     case 'CAPTURE_IN_USE':
@@ -24,6 +25,12 @@ export function httpStatusOf(code: DomainErrorCode): number {
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case 'INDEX_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
+    case 'UNAUTHENTICATED':
+      return HttpStatus.UNAUTHORIZED;
+    case 'FORBIDDEN':
+      return HttpStatus.FORBIDDEN;
+    case 'RATE_LIMITED':
+      return HttpStatus.TOO_MANY_REQUESTS;
   }
 }
 
@@ -58,6 +65,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
       response
         .status(statusCode)
         .json({ statusCode, code, message: Array.isArray(message) ? message.join('; ') : message });
+      return;
+    }
+
+    // Express middleware such as the body parser fails with http-errors objects: `expose` marks a client error.
+    const clientError = exception as { expose?: unknown; status?: unknown; message?: unknown; limit?: unknown };
+    if (clientError?.expose === true && typeof clientError.status === 'number' && clientError.status < 500) {
+      const statusCode = clientError.status;
+      const code =
+        statusCode === HttpStatus.BAD_REQUEST ? 'INVALID_INPUT' : (HttpStatus[statusCode] ?? 'INVALID_INPUT');
+      const limit = typeof clientError.limit === 'number' ? ` (limit: ${clientError.limit} bytes)` : '';
+      response.status(statusCode).json({ statusCode, code, message: `${String(clientError.message)}${limit}` });
       return;
     }
 

@@ -28,4 +28,20 @@ describe('loadConfig', () => {
       },
     );
   });
+
+  it('hides an invalid admin key', () => {
+    assert.throws(
+      () => loadConfig({ FLOW2VEC_ADMIN_KEY: 'short secret' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /FLOW2VEC_ADMIN_KEY=\(hidden\)/);
+        assert.doesNotMatch(error.message, /short secret/);
+        return true;
+      },
+    );
+  });
+
+  it('accepts no admin key', () => {
+    assert.equal(loadConfig({}).FLOW2VEC_ADMIN_KEY, '');
+  });
 });

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, validateSync, ValidateIf } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -46,10 +46,32 @@ export class AppConfig {
   /** Training jobs one worker process runs at the same time. Default 1. */
   @Transform(toInt) @IsInt() @Min(1) WORKER_CONCURRENCY = 1;
 
+  /**
+   * Admin API key the server accepts from its first start on (at least 32 characters from
+   * `[A-Za-z0-9_-]`). Unset by default: the first start on a loopback HOST then creates an admin key
+   * and prints it once.
+   */
+  @ValidateIf((config: AppConfig) => config.FLOW2VEC_ADMIN_KEY !== '')
+  @Matches(/^[A-Za-z0-9_-]{32,256}$/, { message: 'FLOW2VEC_ADMIN_KEY must be 32 to 256 characters from [A-Za-z0-9_-]' })
+  FLOW2VEC_ADMIN_KEY = '';
+  /** Requests one API key may make per minute, counted in Redis across all API processes. Default 600. */
+  @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 600;
+  /** Largest accepted JSON or URL-encoded request body in bytes; uploads use MAX_UPLOAD_BYTES. Default 1 MiB. */
+  @Transform(toInt) @IsInt() @Min(1) MAX_JSON_BODY_BYTES = 1024 ** 2;
+  /** Deepest accepted nesting of GraphQL selections. Default 8. */
+  @Transform(toInt) @IsInt() @Min(1) GRAPHQL_MAX_DEPTH = 8;
+  /** Highest accepted GraphQL query complexity: one per field, list fields times their `limit` or `k`. Default 20000. */
+  @Transform(toInt) @IsInt() @Min(1) GRAPHQL_MAX_COMPLEXITY = 20_000;
+  /** Comma-separated origins allowed to call the API from a browser. Empty by default, which sends no CORS headers. */
+  @IsString() CORS_ORIGINS = '';
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 
 export class ConfigError extends Error {}
+
+/** Variables whose values never appear in error messages. */
+const SECRET_VARIABLES = new Set(['DB_PASSWORD', 'REDIS_PASSWORD', 'FLOW2VEC_ADMIN_KEY']);
 
 /** Builds the configuration from `env`, throwing one error that lists every invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -61,7 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length > 0) {
     const lines = errors.map((error) => {
       const reasons = Object.values(error.constraints ?? {}).join('; ');
-      return `  ${error.property}=${JSON.stringify(env[error.property])}: ${reasons}`;
+      const value = SECRET_VARIABLES.has(error.property) ? '(hidden)' : JSON.stringify(env[error.property]);
+      return `  ${error.property}=${value}: ${reasons}`;
     });
     throw new ConfigError(`Invalid environment variables:\n${lines.join('\n')}`);
   }

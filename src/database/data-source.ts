@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { ApiKeyEntity } from '../entities/api-key.entity';
+import { AuditRecordEntity } from '../entities/audit-record.entity';
 import { CaptureEntity } from '../entities/capture.entity';
 import { JobEntity } from '../entities/job.entity';
 import { ModelEntity } from '../entities/model.entity';
@@ -9,7 +11,7 @@ import { TokenEntity } from '../entities/token.entity';
 
 const MIGRATION_LOCK_KEY = 728150201;
 
-export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, JobEntity];
+export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, JobEntity, ApiKeyEntity, AuditRecordEntity];
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {

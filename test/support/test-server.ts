@@ -10,10 +10,17 @@ import { Client } from 'pg';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const SHARED_DATA = resolve(REPO_ROOT, '..', 'shared', 'data', 'ctu13');
 
+/** A request to the test server. `apiKey` replaces the admin key sent by default; `null` sends no key. */
+export interface TestRequestInit extends RequestInit {
+  apiKey?: string | null;
+}
+
 export interface TestServer {
   baseUrl: string;
   /** Process id of the server, for measuring its memory. */
   pid: number;
+  /** Admin API key the server was started with (FLOW2VEC_ADMIN_KEY); `fetch` sends it unless `apiKey` is given. */
+  adminKey: string;
   dataDir: string;
   databaseName: string;
   queuePrefix: string;
@@ -21,9 +28,10 @@ export interface TestServer {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /**
    * Sends a request to the server: `path` is relative to the server root (for example `/api/v1/models`).
-   * Tests use this instead of the global fetch, so that credentials and defaults live in one place.
+   * Tests use this instead of the global fetch, so that credentials and defaults live in one place: it sends
+   * the admin key as `Authorization: Bearer` unless `init.apiKey` names another key or is null.
    */
-  fetch(path: string, init?: RequestInit): Promise<Response>;
+  fetch(path: string, init?: TestRequestInit): Promise<Response>;
   /** The server's output so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -47,6 +55,7 @@ export async function startTestServer(
   const databaseName = `flow2vec_test_${suffix}`;
   const queuePrefix = `flow2vec_test_${suffix}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'flow2vec-test-'));
+  const adminKey = `f2v_test_${randomBytes(24).toString('base64url')}`;
 
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js'), '--role', options.role ?? 'all'], {
     env: {
@@ -62,6 +71,7 @@ export async function startTestServer(
       PORT: '0',
       NO_COLOR: '1',
       HOST: '127.0.0.1',
+      FLOW2VEC_ADMIN_KEY: adminKey,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,18 +81,33 @@ export async function startTestServer(
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
 
-  const baseUrl = await waitForListening(child, () => output);
+  let baseUrl: string;
+  try {
+    baseUrl = await waitForListening(child, () => output);
+  } catch (error) {
+    await dropEverything(databaseName, queuePrefix, dataDir);
+    throw error;
+  }
+
   const db = new Client({ ...PG, database: databaseName });
   await db.connect();
 
   return {
     baseUrl,
     pid: child.pid!,
+    adminKey,
     dataDir,
     databaseName,
     queuePrefix,
     query: async (sql, params) => (await db.query(sql, params)).rows,
-    fetch: (path, init) => fetch(`${baseUrl}${path}`, init),
+    fetch: (path, init = {}) => {
+      const { apiKey = adminKey, ...request } = init;
+      const headers = new Headers(request.headers);
+      if (apiKey !== null && !headers.has('authorization')) {
+        headers.set('authorization', `Bearer ${apiKey}`);
+      }
+      return fetch(`${baseUrl}${path}`, { ...request, headers });
+    },
     output: () => output,
     stop: async () => {
       await stopProcess(child);

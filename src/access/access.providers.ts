@@ -1,0 +1,27 @@
+import { Provider, Type } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AccessController } from './access.controller';
+import { AccessGuard } from './access.guard';
+import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyService } from './api-key.service';
+import { AuditRecordRepository } from './audit-record.repository';
+import { AuditInterceptor } from './audit.interceptor';
+import { KeysController } from './keys.controller';
+import { RateLimitRepository } from './rate-limit.repository';
+import { RouteTableService } from './route-table.service';
+
+export const ACCESS_CONTROLLERS: Type[] = [KeysController, AccessController];
+
+/**
+ * Access control of the API role. The guard and the interceptor are global (APP_GUARD, APP_INTERCEPTOR),
+ * so every controller and resolver, including ones added later, requires a key and has its writes audited.
+ */
+export const ACCESS_PROVIDERS: Provider[] = [
+  ApiKeyRepository,
+  AuditRecordRepository,
+  RateLimitRepository,
+  ApiKeyService,
+  RouteTableService,
+  { provide: APP_GUARD, useClass: AccessGuard },
+  { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+];

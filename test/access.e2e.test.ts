@@ -1,0 +1,426 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  buildClientSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  GraphQLArgument,
+  GraphQLInputType,
+  GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+} from 'graphql';
+import { json, REPO_ROOT, startTestServer, TestServer, waitFor } from './support/test-server';
+
+interface AccessRoute {
+  transport: 'rest' | 'graphql';
+  method: string;
+  path: string;
+  access: 'public' | 'reader' | 'writer' | 'admin' | 'unguarded';
+}
+
+const ROLES = ['reader', 'writer', 'admin'] as const;
+/** Routes served without a key on purpose: the health check and the OpenAPI document with its UI. */
+const PUBLIC_PATHS = [/^\/api\/v1\/health$/, /^\/api\/docs([-/].*)?$/];
+
+describe('access control', () => {
+  let server: TestServer;
+  let routes: AccessRoute[];
+  let schema: GraphQLSchema;
+  const keys: Record<(typeof ROLES)[number], string> = { reader: '', writer: '', admin: '' };
+
+  const post = (path: string, body: unknown, apiKey?: string | null) =>
+    server.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      apiKey,
+    });
+
+  before(async () => {
+    server = await startTestServer();
+    keys.admin = server.adminKey;
+    for (const role of ['reader', 'writer'] as const) {
+      const response = await post('/api/v1/keys', { name: `${role} for tests`, role });
+      assert.equal(response.status, 201, await response.clone().text());
+      keys[role] = (await json(response)).secret;
+    }
+
+    routes = await json(await server.fetch('/api/v1/access/routes'));
+    const introspection = await json(await post('/graphql', { query: getIntrospectionQuery() }));
+    schema = buildClientSchema(introspection.data);
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('route table lists known routes', () => {
+    const find = (transport: string, method: string, path: string) =>
+      routes.find((route) => route.transport === transport && route.method === method && route.path === path);
+
+    assert.equal(find('rest', 'POST', '/api/v1/captures')?.access, 'writer');
+    assert.equal(find('rest', 'GET', '/api/v1/models/:id/similar')?.access, 'reader');
+    assert.equal(find('rest', 'POST', '/api/v1/keys')?.access, 'admin');
+    assert.equal(find('rest', 'GET', '/api/v1/health')?.access, 'public');
+    assert.equal(find('graphql', 'query', 'similar')?.access, 'reader');
+  });
+
+  it('route table covers the OpenAPI document', async () => {
+    const document = await json(await server.fetch('/api/docs-json'));
+    for (const [path, operations] of Object.entries<Record<string, unknown>>(document.paths)) {
+      const pattern = path.replace(/\{(\w+)\}/g, ':$1');
+      for (const method of Object.keys(operations)) {
+        assert.ok(
+          routes.some((route) => route.path === pattern && route.method === method.toUpperCase()),
+          `${method.toUpperCase()} ${path} is in the OpenAPI document but not in the route table`,
+        );
+      }
+    }
+  });
+
+  it('route table covers the GraphQL schema', () => {
+    const roots = [
+      ['query', schema.getQueryType()],
+      ['mutation', schema.getMutationType()],
+      ['subscription', schema.getSubscriptionType()],
+    ] as const;
+    for (const [method, type] of roots) {
+      for (const field of Object.keys(type?.getFields() ?? {})) {
+        assert.ok(
+          routes.some((route) => route.transport === 'graphql' && route.method === method && route.path === field),
+          `GraphQL ${method} ${field} is not in the route table`,
+        );
+      }
+    }
+  });
+
+  it('only health and docs skip the key', () => {
+    for (const route of routes.filter((route) => route.access === 'public' || route.access === 'unguarded')) {
+      assert.equal(route.transport, 'rest', `GraphQL ${route.method} ${route.path} answers without a key`);
+      assert.ok(
+        PUBLIC_PATHS.some((pattern) => pattern.test(route.path)),
+        `${route.method} ${route.path} answers without a key: guard it or add it to PUBLIC_PATHS with a reason`,
+      );
+    }
+  });
+
+  it('writes never need less than writer', () => {
+    const reads = ['GET', 'HEAD', 'OPTIONS', 'query'];
+    for (const route of routes.filter((route) => !reads.includes(route.method) && route.access !== 'public')) {
+      assert.notEqual(route.access, 'reader', `${route.method} ${route.path} lets a reader key write`);
+    }
+  });
+
+  it('every guarded route requires its role', async (t) => {
+    const guarded = routes.filter((route) => ROLES.includes(route.access as (typeof ROLES)[number]));
+    t.diagnostic(`route table: ${routes.length} routes, ${guarded.length} of them guarded`);
+    for (const route of routes) {
+      t.diagnostic(`  ${route.transport.padEnd(7)} ${route.method.padEnd(8)} ${route.path.padEnd(40)} ${route.access}`);
+    }
+
+    for (const route of guarded) {
+      const name = `${route.transport} ${route.method} ${route.path}`;
+      const required = ROLES.indexOf(route.access as (typeof ROLES)[number]);
+
+      assert.equal(await callRoute(route, null), 401, `${name} without a key`);
+      assert.equal(await callRoute(route, `f2v_${randomUUID()}`), 401, `${name} with an unknown key`);
+      for (const role of ROLES.slice(0, required)) {
+        assert.equal(await callRoute(route, keys[role]), 403, `${name} with a ${role} key`);
+      }
+      for (const role of ROLES.slice(required)) {
+        const status = await callRoute(route, keys[role]);
+        assert.notEqual(status, 401, `${name} with a ${role} key`);
+        assert.notEqual(status, 403, `${name} with a ${role} key`);
+      }
+    }
+  });
+
+  /** Calls a route with placeholder arguments; returns the HTTP status, or for GraphQL the error's status. */
+  async function callRoute(route: AccessRoute, apiKey: string | null): Promise<number> {
+    if (route.transport === 'rest') {
+      const path = route.path.replace(/:\w+/g, randomUUID()).replace(/\{?\*\w+\}?/g, 'x');
+      const hasBody = !['GET', 'HEAD', 'OPTIONS', 'DELETE'].includes(route.method);
+      const response = await server.fetch(path, {
+        method: route.method,
+        headers: hasBody ? { 'content-type': 'application/json' } : {},
+        body: hasBody ? '{}' : undefined,
+        apiKey,
+      });
+      await response.arrayBuffer();
+      return response.status;
+    }
+
+    const body = await json(await post('/graphql', { query: graphqlOperation(route) }, apiKey));
+    assert.ok(
+      !body.errors?.some(
+        (error: { extensions?: { code?: string } }) => error.extensions?.code === 'GRAPHQL_VALIDATION_FAILED',
+      ),
+      `the test built an invalid operation for ${route.path}: ${JSON.stringify(body.errors)}`,
+    );
+    return body.errors?.[0]?.extensions?.status ?? 200;
+  }
+
+  /** Builds `query { field(requiredArg: <placeholder>) { __typename } }` for a root field of the schema. */
+  function graphqlOperation(route: AccessRoute): string {
+    const root = { query: schema.getQueryType(), mutation: schema.getMutationType() }[route.method];
+    const field = root!.getFields()[route.path];
+    const args = field.args
+      .filter((arg: GraphQLArgument) => isNonNullType(arg.type) && arg.defaultValue === undefined)
+      .map((arg: GraphQLArgument) => `${arg.name}: ${placeholder(arg.type)}`);
+    const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
+
+    return `${route.method} { ${field.name}${args.length > 0 ? `(${args.join(', ')})` : ''}${selection} }`;
+  }
+
+  function placeholder(type: GraphQLInputType): string {
+    if (isNonNullType(type)) {
+      return placeholder(type.ofType);
+    }
+    if (isListType(type)) {
+      return `[${placeholder(type.ofType)}]`;
+    }
+    if (isEnumType(type)) {
+      return type.getValues()[0].name;
+    }
+    if (isInputObjectType(type)) {
+      const fields = Object.values(type.getFields()).filter((field) => isNonNullType(field.type));
+      return `{ ${fields.map((field) => `${field.name}: ${placeholder(field.type)}`).join(', ')} }`;
+    }
+
+    const scalars: Record<string, string> = { Int: '1', Float: '1.5', Boolean: 'true' };
+    return scalars[type.name] ?? JSON.stringify(randomUUID());
+  }
+
+  it('sends security headers, no CORS', async () => {
+    const response = await server.fetch('/api/v1/health', { apiKey: null, headers: { origin: 'https://soc.example' } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(response.headers.get('x-powered-by'), null);
+    assert.equal(response.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('GraphQL introspection needs no key', async () => {
+    const body = await json(await post('/graphql', { query: '{ __schema { queryType { name } } }' }, null));
+    assert.equal(body.data?.__schema?.queryType?.name, 'Query', JSON.stringify(body));
+  });
+
+  it('accepts the key as X-API-Key', async () => {
+    const response = await server.fetch('/api/v1/keys/current', {
+      apiKey: null,
+      headers: { 'x-api-key': keys.reader },
+    });
+    const body = await json(response);
+    assert.equal(response.status, 200);
+    assert.equal(body.role, 'reader');
+    assert.equal(body.name, 'reader for tests');
+  });
+
+  it('revoked key is rejected', async () => {
+    const created = await json(await post('/api/v1/keys', { name: 'short-lived', role: 'reader' }));
+    assert.equal((await server.fetch('/api/v1/keys/current', { apiKey: created.secret })).status, 200);
+
+    const revoked = await server.fetch(`/api/v1/keys/${created.key.id}`, { method: 'DELETE' });
+    assert.equal(revoked.status, 200);
+    assert.ok((await json(revoked)).revokedAt);
+
+    const response = await server.fetch('/api/v1/keys/current', { apiKey: created.secret });
+    assert.equal(response.status, 401);
+    assert.equal((await json(response)).code, 'UNAUTHENTICATED');
+  });
+
+  it('keys CLI creates and revokes', { timeout: 60_000 }, async () => {
+    const keysCli = async (...args: string[]) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(REPO_ROOT, 'dist/src/access/keys-cli.js'), ...args],
+        {
+          env: { ...process.env, DB_HOST: '127.0.0.1', DB_NAME: server.databaseName },
+        },
+      );
+      return stdout;
+    };
+
+    const output = await keysCli('create', '--role', 'writer', '--name', 'from the CLI');
+    const secret = /secret \(shown once, store it now\): (\S+)/.exec(output)?.[1];
+    const id = /^([0-9a-f-]{36}) /m.exec(output)?.[1];
+    assert.ok(secret, output);
+    assert.ok(id, output);
+
+    const current = await json(await server.fetch('/api/v1/keys/current', { apiKey: secret }));
+    assert.equal(current.role, 'writer');
+    assert.equal(current.name, 'from the CLI');
+    assert.match(await keysCli('list'), new RegExp(`${id} +writer .* active +from the CLI`));
+
+    assert.match(await keysCli('revoke', id), /revoked/);
+    // The server caches a looked-up key for up to 10 seconds, so the revocation reaches it within that time.
+    await waitFor(
+      async () => ((await server.fetch('/api/v1/keys/current', { apiKey: secret })).status === 401 ? true : undefined),
+      15_000,
+      () => 'the revoked key is still accepted',
+    );
+  });
+
+  it('keys are stored hashed', async () => {
+    const rows = await server.query<{ secretHash: string; secretPrefix: string }>(
+      'SELECT "secretHash", "secretPrefix" FROM api_keys',
+    );
+    assert.ok(rows.length >= 3);
+    for (const secret of Object.values(keys)) {
+      assert.ok(!rows.some((row) => row.secretHash.includes(secret)), 'a secret is stored in clear');
+      assert.ok(rows.some((row) => secret.startsWith(row.secretPrefix)));
+    }
+  });
+
+  it('listing keys never shows secrets', async () => {
+    const text = await (await server.fetch('/api/v1/keys')).text();
+    for (const secret of Object.values(keys)) {
+      assert.ok(!text.includes(secret), 'GET /api/v1/keys returned a secret');
+    }
+  });
+
+  it('upload file name cannot pick the path', async () => {
+    const marker = `flow2vec-escape-${randomUUID()}`;
+    const names = [`../../${marker}.binetflow`, `/tmp/${marker}.binetflow`, `..\\..\\${marker}.binetflow`];
+    for (const [i, name] of names.entries()) {
+      const form = new FormData();
+      form.append('file', new Blob([captureText(20, i)]), name);
+      const response = await server.fetch('/api/v1/captures', { method: 'POST', body: form, apiKey: keys.writer });
+      const capture = await json(response);
+      assert.equal(response.status, 201, JSON.stringify(capture));
+
+      assert.ok(
+        existsSync(join(server.dataDir, 'captures', capture.sha256)),
+        `capture of ${name} is not stored by hash`,
+      );
+    }
+
+    for (const folder of [server.dataDir, join(server.dataDir, 'captures'), dirname(server.dataDir), '/tmp']) {
+      const found = (await readdir(folder, { recursive: folder === server.dataDir })).filter((file) =>
+        String(file).includes(marker),
+      );
+      assert.deepEqual(found, [], `a file named after the upload appeared in ${folder}`);
+    }
+  });
+
+  it('SQL-shaped input is plain text', { timeout: 180_000 }, async () => {
+    const sqlToken = `x';DROP/**/TABLE/**/tokens;--|198.51.100.7|443|tcp`;
+    const form = new FormData();
+    form.append('file', new Blob([captureText(300, 99, `x';DROP/**/TABLE/**/tokens;--`)]), 'sql.binetflow');
+    const capture = await json(await server.fetch('/api/v1/captures', { method: 'POST', body: form }));
+    assert.ok(capture.id, JSON.stringify(capture));
+
+    const name = `m'); DELETE FROM models; --`;
+    const created = await json(
+      await post('/api/v1/models', {
+        name,
+        captureIds: [capture.id],
+        trainer: { vectorSize: 4, window: 2, negative: 2, epochs: 1, minCount: 1, workers: 1, seed: 1 },
+      }),
+    );
+    assert.equal(created.model?.name, name, JSON.stringify(created));
+    await waitFor(
+      async () => {
+        const job = await json(await server.fetch(`/api/v1/jobs/${created.job.id}`));
+        assert.notEqual(job.state, 'failed', JSON.stringify(job));
+        return job.state === 'completed' ? job : undefined;
+      },
+      150_000,
+      () => server.output().slice(-2000),
+    );
+
+    const found = await server.fetch(
+      `/api/v1/models/${created.model.id}/similar?token=${encodeURIComponent(sqlToken)}&k=2`,
+    );
+    const foundBody = await json(found);
+    assert.equal(found.status, 200, JSON.stringify(foundBody));
+    assert.equal(foundBody.query.token, sqlToken);
+
+    for (const token of [`' OR '1'='1`, `%' OR token LIKE '%`, `1; SELECT pg_sleep(5)`]) {
+      const response = await server.fetch(
+        `/api/v1/models/${created.model.id}/similar?token=${encodeURIComponent(token)}`,
+      );
+      const body = await json(response);
+      assert.equal(response.status, 404, `${token}: ${JSON.stringify(body)}`);
+      assert.equal(body.code, 'TOKEN_NOT_FOUND');
+      assert.equal(body.details.token, token);
+    }
+
+    const graphql = await json(
+      await post('/graphql', {
+        query: 'query($id: ID!, $token: String!) { similar(modelId: $id, token: $token, k: 2) { query { token } } }',
+        variables: { id: created.model.id, token: sqlToken },
+      }),
+    );
+    assert.equal(graphql.data?.similar?.query?.token, sqlToken, JSON.stringify(graphql));
+
+    const models = await json(await server.fetch('/api/v1/models'));
+    assert.equal(models.total, 1);
+    const [tokens] = await server.query<{ n: number }>('SELECT count(*)::int AS n FROM tokens');
+    assert.ok(tokens.n > 0, 'the tokens table is empty');
+  });
+
+  it('audit records every write', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([captureText(10, 7)]), 'audited.binetflow');
+    const capture = await json(
+      await server.fetch('/api/v1/captures', { method: 'POST', body: form, apiKey: keys.writer }),
+    );
+    const bad = new FormData();
+    bad.append('file', new Blob(['not a capture\n']), 'bad.txt');
+    assert.equal(
+      (await server.fetch('/api/v1/captures', { method: 'POST', body: bad, apiKey: keys.writer })).status,
+      422,
+    );
+    assert.equal((await post('/api/v1/models', { captureIds: [capture.id] }, keys.reader)).status, 403);
+
+    const audit = await json(await server.fetch('/api/v1/access/audit?limit=500'));
+    const uploads = audit.items.filter(
+      (record: { action: string; apiKeyName: string }) =>
+        record.action === 'captures.upload' && record.apiKeyName === 'writer for tests',
+    );
+    const succeeded = uploads.find((record: { targetIds: string[] }) => record.targetIds.includes(capture.id));
+    assert.ok(succeeded, `no audit record of upload ${capture.id}: ${JSON.stringify(audit.items)}`);
+    assert.equal(succeeded.outcome, 'succeeded');
+    assert.equal(succeeded.request, 'POST /api/v1/captures');
+    assert.ok(Math.abs(Date.parse(succeeded.createdAt) - Date.now()) < 60_000);
+    assert.ok(
+      uploads.some((record: { outcome: string; errorCode: string }) => record.errorCode === 'CAPTURE_UNREADABLE'),
+    );
+
+    const training = audit.items.find((record: { action: string }) => record.action === 'models.create');
+    assert.ok(training, 'no audit record of a training request');
+    assert.equal(training.outcome, 'succeeded');
+    assert.equal(training.targetIds.length >= 3, true, JSON.stringify(training));
+    const keyCreation = audit.items.find((record: { action: string }) => record.action === 'keys.create');
+    assert.ok(keyCreation, 'no audit record of a key creation');
+    assert.ok(!JSON.stringify(audit).includes(keys.reader), 'the audit trail contains a secret');
+    assert.ok(!audit.items.some((record: { apiKeyName: string }) => record.apiKeyName === 'reader for tests'));
+  });
+});
+
+/** Builds a small binetflow capture: `rows` flows over eight hosts, offset by `seed` so that each call's bytes differ. */
+function captureText(rows: number, seed: number, extraSource?: string): string {
+  const header = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label';
+  const lines = [header];
+  for (let i = 0; i < rows; i++) {
+    const second = String(i % 60).padStart(2, '0');
+    const source = extraSource && i % 5 === 0 ? extraSource : `192.0.2.${(i + seed) % 8}`;
+    const label = i % 3 === 0 ? 'flow=From-Botnet-V1' : 'flow=Background';
+    lines.push(
+      `2011/08/16 10:${String(seed % 60).padStart(2, '0')}:${second}.000000,0.5,tcp,${source},4000${i % 10},   ->,198.51.100.7,443,FSPA,0,0,2,120,60,${label}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
