@@ -4,12 +4,13 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { CaptureEntity } from '../entities/capture.entity';
 import { JobEntity } from '../entities/job.entity';
+import { CutTokenEntity } from '../entities/cut-token.entity';
 import { ModelEntity } from '../entities/model.entity';
 import { TokenEntity } from '../entities/token.entity';
 
 const MIGRATION_LOCK_KEY = 728150201;
 
-export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, JobEntity];
+export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, CutTokenEntity, JobEntity];
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {
