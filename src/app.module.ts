@@ -25,7 +25,11 @@ import { ModelsService } from './models/models.service';
 import { QueueRepository } from './queue/queue.repository';
 import { SimilarityService } from './similarity/similarity.service';
 import { TokenRepository } from './similarity/token.repository';
-import { VectorIndexCache } from './similarity/vector-index.cache';
+import { ModelServingService } from './similarity/model-serving.service';
+import { ServingModelCache } from './similarity/serving-model.cache';
+import { ServingModelLoader } from './similarity/serving-model.loader';
+import { SimilarityController } from './similarity/similarity.controller';
+import { SimilarityResolver } from './similarity/similarity.resolver';
 import { VectorIndexRepository } from './similarity/vector-index.repository';
 import { TrainingPipeline } from './training/training.pipeline';
 import { TrainingWorker } from './training/training.worker';
@@ -42,14 +46,23 @@ const REPOSITORIES: Provider[] = [
   VectorIndexRepository,
 ];
 
-const API_CONTROLLERS: Type[] = [CapturesController, ModelsController, JobsController, HealthController];
+const API_CONTROLLERS: Type[] = [
+  CapturesController,
+  ModelsController,
+  SimilarityController,
+  JobsController,
+  HealthController,
+];
 const API_PROVIDERS: Provider[] = [
   QueueRepository,
   CapturesService,
   ModelsService,
   JobsService,
   SimilarityService,
-  VectorIndexCache,
+  ModelServingService,
+  ServingModelCache,
+  ServingModelLoader,
+  SimilarityResolver,
   CapturesResolver,
   ModelsResolver,
   JobsResolver,

@@ -35,8 +35,12 @@ export class AppConfig {
 
   /** Largest accepted upload in bytes. Default 2 GiB. */
   @Transform(toInt) @IsInt() @Min(1) MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
-  /** Models whose HNSW index stays loaded in the API process. Default 4. */
-  @Transform(toInt) @IsInt() @Min(1) INDEX_CACHE_MODELS = 4;
+  /**
+   * Memory budget in MiB for the models the API keeps loaded (HNSW index, unit vectors and vocabulary).
+   * The least recently used models are unloaded beyond it; one model larger than the budget is still served.
+   * Default 2048.
+   */
+  @Transform(toInt) @IsInt() @Min(1) INDEX_CACHE_MB = 2048;
   /** Training jobs one worker process runs at the same time. Default 1. */
   @Transform(toInt) @IsInt() @Min(1) WORKER_CONCURRENCY = 1;
 
