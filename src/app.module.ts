@@ -32,6 +32,10 @@ import { SimilarityController } from './similarity/similarity.controller';
 import { SimilarityResolver } from './similarity/similarity.resolver';
 import { VectorIndexRepository } from './similarity/vector-index.repository';
 import { TrainingPipeline } from './training/training.pipeline';
+import { VocabularySearchController } from './vocabulary-search/vocabulary-search.controller';
+import { VocabularySearchRepository } from './vocabulary-search/vocabulary-search.repository';
+import { VocabularySearchResolver } from './vocabulary-search/vocabulary-search.resolver';
+import { VocabularySearchService } from './vocabulary-search/vocabulary-search.service';
 import { TrainingWorker } from './training/training.worker';
 import { VocabularyRepository } from './training/vocabulary.repository';
 
@@ -50,6 +54,7 @@ const API_CONTROLLERS: Type[] = [
   CapturesController,
   ModelsController,
   SimilarityController,
+  VocabularySearchController,
   JobsController,
   HealthController,
 ];
@@ -63,6 +68,9 @@ const API_PROVIDERS: Provider[] = [
   ServingModelCache,
   ServingModelLoader,
   SimilarityResolver,
+  VocabularySearchService,
+  VocabularySearchRepository,
+  VocabularySearchResolver,
   CapturesResolver,
   ModelsResolver,
   JobsResolver,
