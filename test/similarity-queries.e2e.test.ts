@@ -169,7 +169,7 @@ describe('similarity queries', () => {
   });
 
   it('cut token says its count and minCount', async () => {
-    const cut = '147.32.84.165|147.32.80.250|53|udp';
+    const cut = '147.32.84.165|147.32.81.7|53|udp';
     await server.query(`INSERT INTO cut_tokens ("modelId", token, count) VALUES ($1, $2, 2)`, [fixture.modelId, cut]);
 
     const { status, body } = await similar(cut);

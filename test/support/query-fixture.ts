@@ -53,7 +53,7 @@ export async function createQueryFixture(
 
   const names = new Set<string>();
   while (names.size < size) {
-    names.add(`${pick(SOURCES)}|147.32.80.${Math.floor(random() * 40)}|${pick(PORTS)}|${pick(PROTOCOLS)}`);
+    names.add(`${pick(SOURCES)}|147.32.80.${Math.floor(random() * 250)}|${pick(PORTS)}|${pick(PROTOCOLS)}`);
   }
   const tokens: FixtureToken[] = [...names].map((token, tokenId) => {
     const labelClass = pick(CLASSES);
