@@ -64,7 +64,7 @@ describe('model serving', () => {
   });
 
   it('memory budget unloads the least recent model', async () => {
-    // 3,000 tokens of 64 dimensions take about 0.75 MiB of vectors plus the index, so one model fits.
+    // 3,000 tokens of 64 dimensions take 0.75 MiB of vectors plus the index, so two models exceed 1 MiB.
     const first = await createQueryFixture(server, { seed: 14, size: 3000, dimensions: 64 });
     const second = await createQueryFixture(server, { seed: 15, size: 3000, dimensions: 64 });
     assert.equal((await similar(first.modelId, first.tokens[0].token)).status, 200);

@@ -28,21 +28,33 @@ export interface WeightedVector {
 }
 
 /**
- * Returns the unit-normalised mean of the weighted vectors, or null when the mean is the zero vector
- * (for example the same token given as positive and negative), which has no direction to search in.
+ * Returns the unit-normalised mean of the weighted vectors, or null when the mean is (numerically) the zero
+ * vector, for example the same token given as positive and negative, which has no direction to search in.
  */
 export function combineQueryVectors(parts: WeightedVector[], dimensions: number): Float32Array | null {
-  const mean = new Float32Array(dimensions);
+  // Summing in float64 lets equal float32 inputs of opposite weight cancel exactly.
+  const sum = new Float64Array(dimensions);
+  let inputNorms = 0;
   for (const { vector, weight } of parts) {
+    let squares = 0;
     for (let i = 0; i < dimensions; i++) {
-      mean[i] += weight * vector[i];
+      sum[i] += weight * vector[i];
+      squares += vector[i] * vector[i];
     }
+    inputNorms += Math.sqrt(squares);
   }
 
+  let squares = 0;
   for (let i = 0; i < dimensions; i++) {
-    mean[i] /= parts.length;
+    squares += sum[i] * sum[i];
   }
-  return normalizeInPlace(mean) ? mean : null;
+  // A mean a million times shorter than its inputs is rounding noise left from cancelling vectors.
+  const norm = Math.sqrt(squares);
+  if (!(norm > inputNorms * 1e-6)) {
+    return null;
+  }
+
+  return Float32Array.from(sum, (value) => value / norm);
 }
 
 /** Dot product of `query` with row `row` of a row-major matrix of `dimensions` columns. */
