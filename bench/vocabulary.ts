@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** Inserts a ready model with `size` random default-field tokens: 10.x.y.z sources, 147.32.x.y destinations. */
+/** Inserts a ready model with `size` generated default-field tokens: 10.x.y.z sources, 147.32.x.y destinations. */
 async function insertVocabulary(server: TestServer, size: number): Promise<string> {
   const modelId = randomUUID();
   const definition = {

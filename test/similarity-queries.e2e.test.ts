@@ -287,6 +287,24 @@ describe('similarity queries', () => {
     }
   });
 
+  it('odd paths and parameters give no 500', async () => {
+    const paths = [
+      `${base()}/tokens/%ZZ`,
+      `${base()}/tokens/${'x'.repeat(5000)}`,
+      `${base()}/similar?token=%ZZ`,
+      `${base()}/similar?token=a&token=b`,
+      `${base()}/similar?token=${encodeURIComponent(tokenOf(0))}&k=1&k=2`,
+      `${base()}/similarity?a=${encodeURIComponent(tokenOf(0))}`,
+      '/api/v1/models/not-a-uuid/similar?token=x',
+      '/api/v1/models/7f1c1d2e-0000-4000-8000-000000000000/tokens?prefix=x',
+    ];
+    for (const path of paths) {
+      const response = await server.fetch(path);
+      assert.ok(response.status >= 400, `${path} gave ${response.status}`);
+      assert.ok(response.status < 500, `${path} gave ${response.status}`);
+    }
+  });
+
   it('graphql mostSimilar matches REST', async () => {
     const rest = await post(`${base()}/similar`, {
       positive: [{ token: tokenOf(3) }],

@@ -81,11 +81,14 @@ export class VocabularySearchArgsDto extends VocabularySearchQueryDto {
 export class VocabularyPageDto {
   @ApiProperty({
     type: [TokenResponseDto],
-    description: 'Matching tokens, most frequent first, then by token in byte order',
+    description: 'Matching tokens in vocabulary order: most frequent first, then by token',
   })
   @Field(() => [TokenResponseDto])
   items: TokenResponseDto[];
-  @ApiProperty({ description: 'Matching tokens in all pages' }) @Field(() => Int) total: number;
+  @ApiProperty({ description: 'Matching tokens in all pages, counted up to 10,000' }) @Field(() => Int) total: number;
+  @ApiProperty({ description: 'True when more than 10,000 tokens match, so `total` is a lower bound' })
+  @Field()
+  totalCapped: boolean;
   @ApiProperty() @Field(() => Int) limit: number;
   @ApiProperty() @Field(() => Int) offset: number;
 }

@@ -38,7 +38,7 @@ export class VocabularySearchService {
 
     const limit = query.limit ?? DEFAULT_LIMIT;
     const offset = query.offset ?? 0;
-    const { items, total } = await this.repository.search({
+    const { items, total, totalCapped } = await this.repository.search({
       modelId: model.id,
       prefix: query.prefix,
       contains: query.contains,
@@ -47,7 +47,7 @@ export class VocabularySearchService {
       limit,
       offset,
     });
-    return { items: items.map(toTokenResponse), total, limit, offset };
+    return { items: items.map(toTokenResponse), total, totalCapped, limit, offset };
   }
 }
 
