@@ -333,6 +333,34 @@ describe('similarity queries', () => {
     );
   });
 
+  it('graphql batch answers in place', async () => {
+    const body = await graphql(
+      `
+        query ($id: ID!, $q: [MostSimilarInput!]!) {
+          mostSimilarBatch(modelId: $id, queries: $q) {
+            result {
+              neighbours {
+                token
+              }
+            }
+            error {
+              code
+              message
+            }
+          }
+        }
+      `,
+      {
+        id: fixture.modelId,
+        q: [{ positive: [{ token: tokenOf(1) }], k: 3 }, { positive: [{ token: 'no|such|token|x' }] }],
+      },
+    );
+    assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+    assert.equal(body.data.mostSimilarBatch[0].result.neighbours.length, 3);
+    assert.equal(body.data.mostSimilarBatch[0].error, null);
+    assert.equal(body.data.mostSimilarBatch[1].error.code, 'TOKEN_NOT_FOUND');
+  });
+
   it('graphql maps bad input and unknown tokens', async () => {
     const invalid = await graphql(
       `
