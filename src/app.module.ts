@@ -26,9 +26,17 @@ import { ModelsService } from './models/models.service';
 import { QueueRepository } from './queue/queue.repository';
 import { SimilarityService } from './similarity/similarity.service';
 import { TokenRepository } from './similarity/token.repository';
-import { VectorIndexCache } from './similarity/vector-index.cache';
+import { ModelServingService } from './similarity/model-serving.service';
+import { ServingModelCache } from './similarity/serving-model.cache';
+import { ServingModelLoader } from './similarity/serving-model.loader';
+import { SimilarityController } from './similarity/similarity.controller';
+import { SimilarityResolver } from './similarity/similarity.resolver';
 import { VectorIndexRepository } from './similarity/vector-index.repository';
 import { TrainingPipeline } from './training/training.pipeline';
+import { VocabularySearchController } from './vocabulary-search/vocabulary-search.controller';
+import { VocabularySearchRepository } from './vocabulary-search/vocabulary-search.repository';
+import { VocabularySearchResolver } from './vocabulary-search/vocabulary-search.resolver';
+import { VocabularySearchService } from './vocabulary-search/vocabulary-search.service';
 import { TrainingWorker } from './training/training.worker';
 import { VocabularyRepository } from './training/vocabulary.repository';
 
@@ -46,6 +54,8 @@ const REPOSITORIES: Provider[] = [
 const API_CONTROLLERS: Type[] = [
   CapturesController,
   ModelsController,
+  SimilarityController,
+  VocabularySearchController,
   JobsController,
   HealthController,
   ...ACCESS_CONTROLLERS,
@@ -56,7 +66,13 @@ const API_PROVIDERS: Provider[] = [
   ModelsService,
   JobsService,
   SimilarityService,
-  VectorIndexCache,
+  ModelServingService,
+  ServingModelCache,
+  ServingModelLoader,
+  SimilarityResolver,
+  VocabularySearchService,
+  VocabularySearchRepository,
+  VocabularySearchResolver,
   CapturesResolver,
   ModelsResolver,
   JobsResolver,

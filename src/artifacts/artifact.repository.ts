@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, ReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppConfig } from '../config/app-config';
@@ -59,6 +59,14 @@ export class ArtifactRepository {
       () => true,
       () => false,
     );
+  }
+
+  readBytes(path: string): Promise<Buffer> {
+    return readFile(path);
+  }
+
+  async sizeOf(path: string): Promise<number> {
+    return (await stat(path)).size;
   }
 
   async moveIntoPlace(temporaryPath: string, finalPath: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError } from './domain-error';
 import { httpStatusOf } from './http-exception.filter';
@@ -31,9 +31,23 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
 
   const status = (original as { status?: number }).status;
   if (typeof status === 'number' && status < 500) {
-    return { message: formatted.message, path: formatted.path, extensions: { code: 'INVALID_INPUT', status } };
+    return {
+      message: clientMessage(original, formatted.message),
+      path: formatted.path,
+      extensions: { code: 'INVALID_INPUT', status },
+    };
   }
 
   logger.error(`Unhandled error: ${String(original)}`, original instanceof Error ? original.stack : undefined);
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_ERROR' } };
+}
+
+/** Returns the validation messages of a Nest HTTP exception (for example from the ValidationPipe), joined like REST does. */
+function clientMessage(error: unknown, fallback: string): string {
+  const body = error instanceof HttpException ? error.getResponse() : undefined;
+  const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
+  if (Array.isArray(message)) {
+    return message.join('; ');
+  }
+  return typeof message === 'string' ? message : fallback;
 }

@@ -41,8 +41,12 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(2) MAX_DECOMPRESSION_RATIO = 100;
   /** An upload that sends no byte for this many milliseconds is aborted with 408. Default 30,000. */
   @Transform(toInt) @IsInt() @Min(100) UPLOAD_IDLE_TIMEOUT_MS = 30_000;
-  /** Models whose HNSW index stays loaded in the API process. Default 4. */
-  @Transform(toInt) @IsInt() @Min(1) INDEX_CACHE_MODELS = 4;
+  /**
+   * Memory budget in MiB for the models the API keeps loaded (HNSW index, unit vectors and vocabulary).
+   * The least recently used models are unloaded beyond it; one model larger than the budget is still served.
+   * Default 2048.
+   */
+  @Transform(toInt) @IsInt() @Min(1) INDEX_CACHE_MB = 2048;
   /** Training jobs one worker process runs at the same time. Default 1. */
   @Transform(toInt) @IsInt() @Min(1) WORKER_CONCURRENCY = 1;
 

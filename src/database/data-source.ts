@@ -6,12 +6,13 @@ import { ApiKeyEntity } from '../entities/api-key.entity';
 import { AuditRecordEntity } from '../entities/audit-record.entity';
 import { CaptureEntity } from '../entities/capture.entity';
 import { JobEntity } from '../entities/job.entity';
+import { CutTokenEntity } from '../entities/cut-token.entity';
 import { ModelEntity } from '../entities/model.entity';
 import { TokenEntity } from '../entities/token.entity';
 
 const MIGRATION_LOCK_KEY = 728150201;
 
-export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, JobEntity, ApiKeyEntity, AuditRecordEntity];
+export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, CutTokenEntity, JobEntity, ApiKeyEntity, AuditRecordEntity];
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {

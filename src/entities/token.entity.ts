@@ -15,4 +15,6 @@ export class TokenEntity {
   @Column({ type: 'jsonb' }) labelCounts: Record<string, number>;
   /** Majority label class of the flows this token came from. */
   @Column({ type: 'text' }) labelClass: LabelClass;
+  /** k-means cluster of the token's vector, or null until the model has been clustered. */
+  @Column({ type: 'integer', nullable: true }) cluster: number | null;
 }

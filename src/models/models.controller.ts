@@ -2,8 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { PageQueryDto } from '../common/pagination.dto';
 import { JobResponseDto } from '../jobs/job.dto';
-import { SimilarQueryDto, SimilarResponseDto } from '../similarity/similarity.dto';
-import { SimilarityService } from '../similarity/similarity.service';
 import { ModelCreateDto, ModelResponseDto } from './model.dto';
 import { ModelsService } from './models.service';
 
@@ -20,10 +18,7 @@ class ModelPageDto {
 @ApiTags('models')
 @Controller('models')
 export class ModelsController {
-  constructor(
-    private readonly models: ModelsService,
-    private readonly similarity: SimilarityService,
-  ) {}
+  constructor(private readonly models: ModelsService) {}
 
   @Post()
   @HttpCode(202)
@@ -50,15 +45,5 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelResponseDto })
   async get(@Param('id') id: string): Promise<ModelResponseDto> {
     return ModelResponseDto.from(await this.models.get(id));
-  }
-
-  @Get(':id/similar')
-  @ApiOperation({
-    summary: 'Most similar tokens by cosine similarity',
-    description: '404 when the token is not in the vocabulary.',
-  })
-  @ApiOkResponse({ type: SimilarResponseDto })
-  similar(@Param('id') id: string, @Query() query: SimilarQueryDto): Promise<SimilarResponseDto> {
-    return this.similarity.mostSimilar(id, query.token, query.k);
   }
 }

@@ -1,16 +1,10 @@
 import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
-import { SimilarResponseDto } from '../similarity/similarity.dto';
-import { SimilarityService } from '../similarity/similarity.service';
-import { DomainError } from '../common/domain-error';
 import { ModelResponseDto } from './model.dto';
 import { ModelsService } from './models.service';
 
 @Resolver(() => ModelResponseDto)
 export class ModelsResolver {
-  constructor(
-    private readonly modelsService: ModelsService,
-    private readonly similarity: SimilarityService,
-  ) {}
+  constructor(private readonly modelsService: ModelsService) {}
 
   @Query(() => [ModelResponseDto], { description: 'Models, newest first' })
   async models(
@@ -24,18 +18,5 @@ export class ModelsResolver {
   @Query(() => ModelResponseDto)
   async model(@Args('id', { type: () => ID }) id: string): Promise<ModelResponseDto> {
     return ModelResponseDto.from(await this.modelsService.get(id));
-  }
-
-  @Query(() => SimilarResponseDto, { description: 'The k tokens most similar to a token of a model' })
-  similar(
-    @Args('modelId', { type: () => ID }) modelId: string,
-    @Args('token') token: string,
-    @Args('k', { type: () => Int, defaultValue: 10 }) k: number,
-  ): Promise<SimilarResponseDto> {
-    if (!Number.isInteger(k) || k < 1 || k > 1000) {
-      throw new DomainError('INVALID_INPUT', `k must be an integer from 1 to 1000, got ${k}`);
-    }
-
-    return this.similarity.mostSimilar(modelId, token, k);
   }
 }

@@ -1,80 +1,191 @@
 import { Injectable } from '@nestjs/common';
-import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { DomainError } from '../common/domain-error';
-import { TokenEntity } from '../entities/token.entity';
-import { ModelsService } from '../models/models.service';
-import { SimilarResponseDto, TokenResponseDto } from './similarity.dto';
-import { TokenRepository } from './token.repository';
-import { VectorIndexCache } from './vector-index.cache';
+import { exactSearch } from './exact-search';
+import { ModelServingService } from './model-serving.service';
+import { combineQueryVectors, dotWithRow, WeightedVector } from './query-vector';
+import { ServingModel } from './serving-model';
+import {
+  MostSimilarRequestDto,
+  OddOneOutResponseDto,
+  SimilarBatchItemDto,
+  SimilarResponseDto,
+  TokenRefDto,
+  TokenResponseDto,
+  TokenSimilarityResponseDto,
+} from './similarity.dto';
+import { compileTokenFilter, hasConditions } from './token-filter';
+import type { Neighbour } from './vector-index.repository';
 
-/** Search candidate list for queries; well above k = 10 so that answers match exact cosine search. */
-const DEFAULT_EF = 256;
+/** Default search candidate list; well above k = 10 so that results match exact cosine search. */
+export const DEFAULT_EF = 256;
+const DEFAULT_K = 10;
 
+/** Similarity queries over a model's vectors; REST and GraphQL both call this class. */
 @Injectable()
 export class SimilarityService {
-  constructor(
-    private readonly models: ModelsService,
-    private readonly tokens: TokenRepository,
-    private readonly indexes: VectorIndexCache,
-    private readonly artifacts: ArtifactRepository,
-  ) {}
+  constructor(private readonly serving: ModelServingService) {}
 
-  /** The `k` tokens nearest to `token` by cosine similarity, the token itself left out. */
-  async mostSimilar(modelId: string, token: string, k: number): Promise<SimilarResponseDto> {
-    const model = await this.models.get(modelId);
-    if (model.status !== 'ready') {
-      throw new DomainError(
-        'MODEL_NOT_READY',
-        `Model ${modelId} is ${model.status}, not ready; poll its job until it completes`,
-      );
+  /**
+   * Finds the `k` tokens nearest to the combination of the query's tokens and vectors, with the query tokens
+   * left out. A `k` above the vocabulary returns every token; with a filter, `k` counts matching tokens.
+   */
+  async mostSimilar(modelId: string, request: MostSimilarRequestDto): Promise<SimilarResponseDto> {
+    const model = await this.serving.get(modelId);
+    const positiveIds = await this.resolveAll(model, request.positive ?? []);
+    const negativeIds = await this.resolveAll(model, request.negative ?? []);
+    const query = this.queryVector(model, positiveIds, negativeIds, request.vectors ?? []);
+
+    const k = request.k ?? DEFAULT_K;
+    const excluded = new Set([...positiveIds, ...negativeIds]);
+    const filter = hasConditions(request.filter)
+      ? compileTokenFilter(request.filter, model.vocabulary, model.definition.tokenFields)
+      : undefined;
+    const accept = (tokenId: number) => !excluded.has(tokenId) && (!filter || filter(tokenId));
+    const wanted = Math.max(Math.min(k, model.size - excluded.size), 0);
+
+    const exactRequested = request.exact === true;
+    let neighbours = exactRequested
+      ? []
+      : this.searchIndex(model, query, wanted, request.ef ?? DEFAULT_EF, excluded, filter);
+    // hnswlib stops early when a filter rejects most of the graph, so a short result is replaced by an
+    // exact scan, which returns every matching token when fewer than k match.
+    const exact = exactRequested || neighbours.length < wanted;
+    if (exact) {
+      neighbours = wanted > 0 ? exactSearch(query, model.unitVectors, model.dimensions, wanted, accept) : [];
     }
 
-    const query = await this.tokens.findByToken(model.id, token);
-    if (!query) {
-      throw new DomainError('TOKEN_NOT_FOUND', `Token "${token}" is not in the vocabulary of model ${modelId}`, {
-        token,
-      });
-    }
-
-    const index = await this.loadIndex(model.id, model.definition.trainer.vectorSize);
-    const neighbours = index.search(index.vectorOf(query.tokenId), k, DEFAULT_EF, new Set([query.tokenId]));
-    const details = new Map(
-      (
-        await this.tokens.findByIds(
-          model.id,
-          neighbours.map((n) => n.tokenId),
-        )
-      ).map((t) => [t.tokenId, t]),
-    );
-
+    const minScore = request.minScore;
+    const kept =
+      minScore === undefined || minScore === null ? neighbours : neighbours.filter((n) => n.similarity >= minScore);
+    const positive = positiveIds.map((tokenId) => model.vocabulary.details(tokenId));
     return {
-      query: toTokenResponse(query),
-      neighbours: neighbours.map((neighbour) => ({
-        ...toTokenResponse(details.get(neighbour.tokenId)!),
-        similarity: neighbour.similarity,
-      })),
+      query: positiveIds.length === 1 && negativeIds.length === 0 && !request.vectors?.length ? positive[0] : null,
+      positive,
+      negative: negativeIds.map((tokenId) => model.vocabulary.details(tokenId)),
+      neighbours: kept.map(({ tokenId, similarity }) => ({ ...model.vocabulary.details(tokenId), similarity })),
+      exact,
     };
   }
 
-  private async loadIndex(modelId: string, dimensions: number) {
-    try {
-      return await this.indexes.get(modelId, this.artifacts.indexPath(modelId), dimensions);
-    } catch (error) {
+  /** Runs each query on its own: a failing query yields its error in place and does not fail the batch. */
+  async mostSimilarBatch(modelId: string, requests: MostSimilarRequestDto[]): Promise<SimilarBatchItemDto[]> {
+    // Loading first makes a model-level failure (not found, not ready, unreadable) fail the whole request.
+    await this.serving.get(modelId);
+
+    const results: SimilarBatchItemDto[] = [];
+    for (const request of requests) {
+      try {
+        results.push({ result: await this.mostSimilar(modelId, request) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) {
+          throw error;
+        }
+        results.push({ error: { code: error.code, message: error.message } });
+      }
+    }
+    return results;
+  }
+
+  /** Cosine similarity of two tokens. */
+  async similarity(modelId: string, a: string, b: string): Promise<TokenSimilarityResponseDto> {
+    const model = await this.serving.get(modelId);
+    const [idA, idB] = await this.resolveAll(model, [a, b]);
+
+    return {
+      a: model.vocabulary.details(idA),
+      b: model.vocabulary.details(idB),
+      similarity: dotWithRow(model.unitVector(idA), model.unitVectors, idB, model.dimensions),
+    };
+  }
+
+  /** Finds the token least similar to the mean of the tokens' unit vectors, as gensim's `doesnt_match` picks it. */
+  async oddOneOut(modelId: string, tokens: string[]): Promise<OddOneOutResponseDto> {
+    const model = await this.serving.get(modelId);
+    const ids = await this.resolveAll(model, tokens);
+    const mean = combineQueryVectors(
+      ids.map((tokenId) => ({ vector: model.unitVector(tokenId), weight: 1 })),
+      model.dimensions,
+    );
+    if (!mean) {
       throw new DomainError(
-        'INDEX_UNAVAILABLE',
-        `The index of model ${modelId} could not be loaded: ${(error as Error).message}`,
+        'INVALID_INPUT',
+        "The mean of the tokens' vectors is zero, so no token is farthest from it; give other tokens",
       );
     }
-  }
-}
 
-export function toTokenResponse(token: TokenEntity): TokenResponseDto {
-  return {
-    token: token.token,
-    count: token.count,
-    labelCounts: Object.entries(token.labelCounts)
-      .map(([label, count]) => ({ label, count }))
-      .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
-    labelClass: token.labelClass,
-  };
+    const similarities = ids
+      .map((tokenId) => ({
+        token: model.vocabulary.tokens[tokenId],
+        similarity: dotWithRow(mean, model.unitVectors, tokenId, model.dimensions),
+      }))
+      .sort((a, b) => a.similarity - b.similarity);
+    return { token: similarities[0].token, similarities };
+  }
+
+  /** Returns a token's count, label counts, label class and cluster. */
+  async token(modelId: string, ref: TokenRefDto | string): Promise<TokenResponseDto> {
+    const model = await this.serving.get(modelId);
+    return model.vocabulary.details(await this.serving.resolveToken(model, ref));
+  }
+
+  /**
+   * Searches the index. Without a filter, the excluded query tokens are dropped from a slightly longer
+   * result instead of being passed as a filter, because hnswlib-node calls a JavaScript filter once per
+   * visited node.
+   */
+  private searchIndex(
+    model: ServingModel,
+    query: Float32Array,
+    wanted: number,
+    ef: number,
+    excluded: ReadonlySet<number>,
+    filter: ((tokenId: number) => boolean) | undefined,
+  ): Neighbour[] {
+    if (wanted === 0) {
+      return [];
+    }
+    if (filter) {
+      return model.index.search(query, wanted, ef, (tokenId) => !excluded.has(tokenId) && filter(tokenId));
+    }
+
+    const found = model.index.search(query, wanted + excluded.size, ef);
+    return found.filter((neighbour) => !excluded.has(neighbour.tokenId)).slice(0, wanted);
+  }
+
+  private async resolveAll(model: ServingModel, refs: (TokenRefDto | string)[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const ref of refs) {
+      ids.push(await this.serving.resolveToken(model, ref));
+    }
+    return ids;
+  }
+
+  private queryVector(model: ServingModel, positive: number[], negative: number[], vectors: number[][]): Float32Array {
+    if (positive.length + negative.length + vectors.length === 0) {
+      throw new DomainError('INVALID_INPUT', 'The query is empty: give at least one positive, negative or vector');
+    }
+
+    vectors.forEach((vector, i) => {
+      if (vector.length !== model.dimensions || !vector.every((value) => Number.isFinite(value))) {
+        throw new DomainError(
+          'INVALID_INPUT',
+          `vectors[${i}] must be ${model.dimensions} finite numbers (the model's vector size), got ${vector.length} values`,
+        );
+      }
+    });
+
+    const parts: WeightedVector[] = [
+      ...positive.map((tokenId) => ({ vector: model.unitVector(tokenId), weight: 1 as const })),
+      ...negative.map((tokenId) => ({ vector: model.unitVector(tokenId), weight: -1 as const })),
+      ...vectors.map((vector) => ({ vector, weight: 1 as const })),
+    ];
+    const query = combineQueryVectors(parts, model.dimensions);
+    if (!query) {
+      throw new DomainError(
+        'INVALID_INPUT',
+        'The query vector is zero (positives and negatives cancel out); change the query',
+      );
+    }
+    return query;
+  }
 }

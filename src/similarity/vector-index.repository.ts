@@ -22,28 +22,23 @@ export class VectorIndex {
     readonly size: number,
   ) {}
 
-  /** The stored vector of a token (hnswlib keeps cosine-space vectors unit-normalised). */
-  vectorOf(tokenId: number): number[] {
-    return this.index.getPoint(tokenId);
-  }
-
   async writeTo(path: string): Promise<void> {
     await this.index.writeIndex(path);
   }
 
   /**
-   * Nearest tokens by cosine similarity, best first. `ef` is the search candidate list; it is raised to at
-   * least `k` because hnswlib cannot return more neighbours than it keeps candidates.
+   * Nearest tokens to a unit `query` by cosine similarity, best first, ties by lower token id. `ef` is the
+   * search candidate list; it is raised to at least `k` because hnswlib cannot return more neighbours than
+   * it keeps candidates. With `accept`, hnswlib skips rejected tokens during the search, and it may return
+   * fewer than `k` tokens when few pass.
    */
-  search(vector: number[], k: number, ef: number, exclude?: ReadonlySet<number>): Neighbour[] {
-    const wanted = Math.min(k + (exclude?.size ?? 0), this.size);
+  search(query: ArrayLike<number>, k: number, ef: number, accept?: (tokenId: number) => boolean): Neighbour[] {
+    const wanted = Math.min(k, this.size);
     this.index.setEf(Math.max(ef, wanted));
-    const filter = exclude && exclude.size > 0 ? (label: number) => !exclude.has(label) : undefined;
-    const result = this.index.searchKnn(vector, Math.min(wanted, this.size), filter);
+    const result = this.index.searchKnn(Array.from(query), wanted, accept);
 
     const neighbours = result.neighbors.map((tokenId, i) => ({ tokenId, similarity: 1 - result.distances[i] }));
-    neighbours.sort((a, b) => b.similarity - a.similarity || a.tokenId - b.tokenId);
-    return neighbours.slice(0, k);
+    return neighbours.sort((a, b) => b.similarity - a.similarity || a.tokenId - b.tokenId);
   }
 }
 

@@ -1,0 +1,87 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  MostSimilarBatchRequestDto,
+  MostSimilarBatchResponseDto,
+  MostSimilarRequestDto,
+  OddOneOutRequestDto,
+  OddOneOutResponseDto,
+  SimilarQueryDto,
+  SimilarResponseDto,
+  TokenResponseDto,
+  TokenSimilarityQueryDto,
+  TokenSimilarityResponseDto,
+} from './similarity.dto';
+import { SimilarityService } from './similarity.service';
+
+const UNKNOWN_TOKEN =
+  '404 when a token is not in the vocabulary; the message says whether it was never seen or cut by minCount.';
+
+@ApiTags('similarity')
+@Controller('models/:id')
+@ApiParam({ name: 'id', description: 'Model id' })
+export class SimilarityController {
+  constructor(private readonly similarity: SimilarityService) {}
+
+  @Get('similar')
+  @ApiOperation({
+    summary: 'Tokens most similar to one token',
+    description: `Filters are optional query parameters; k counts the tokens that pass them. ${UNKNOWN_TOKEN}`,
+  })
+  @ApiOkResponse({ type: SimilarResponseDto })
+  similar(@Param('id') id: string, @Query() query: SimilarQueryDto): Promise<SimilarResponseDto> {
+    const { token, k, ef, exact, minScore, ...filter } = query;
+    return this.similarity.mostSimilar(id, { positive: [{ token }], k, ef, exact, minScore, filter });
+  }
+
+  @Post('similar')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Tokens most similar to a combination of tokens, flows and vectors',
+    description: `Positive unit vectors are added and negative ones subtracted, as gensim's most_similar does. ${UNKNOWN_TOKEN}`,
+  })
+  @ApiOkResponse({ type: SimilarResponseDto })
+  mostSimilar(@Param('id') id: string, @Body() request: MostSimilarRequestDto): Promise<SimilarResponseDto> {
+    return this.similarity.mostSimilar(id, request);
+  }
+
+  @Post('similar/batch')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Up to 100 most-similar queries in one request',
+    description: 'Each result is at the position of its query; a failing query gets an error there instead.',
+  })
+  @ApiOkResponse({ type: MostSimilarBatchResponseDto })
+  async mostSimilarBatch(
+    @Param('id') id: string,
+    @Body() request: MostSimilarBatchRequestDto,
+  ): Promise<MostSimilarBatchResponseDto> {
+    return { results: await this.similarity.mostSimilarBatch(id, request.queries) };
+  }
+
+  @Get('similarity')
+  @ApiOperation({ summary: 'Cosine similarity of two tokens', description: UNKNOWN_TOKEN })
+  @ApiOkResponse({ type: TokenSimilarityResponseDto })
+  tokenSimilarity(
+    @Param('id') id: string,
+    @Query() query: TokenSimilarityQueryDto,
+  ): Promise<TokenSimilarityResponseDto> {
+    return this.similarity.similarity(id, query.a, query.b);
+  }
+
+  @Post('odd-one-out')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The token that fits least with the others', description: UNKNOWN_TOKEN })
+  @ApiOkResponse({ type: OddOneOutResponseDto })
+  oddOneOut(@Param('id') id: string, @Body() request: OddOneOutRequestDto): Promise<OddOneOutResponseDto> {
+    return this.similarity.oddOneOut(id, request.tokens);
+  }
+
+  @Get('tokens/:token')
+  @ApiOperation({ summary: "A token's count, label counts, label class and cluster", description: UNKNOWN_TOKEN })
+  @ApiParam({ name: 'token', description: 'The token, URL-encoded', example: '147.32.84.165|147.32.80.9|53|udp' })
+  @ApiOkResponse({ type: TokenResponseDto })
+  token(@Param('id') id: string, @Param('token') token: string): Promise<TokenResponseDto> {
+    return this.similarity.token(id, token);
+  }
+}
