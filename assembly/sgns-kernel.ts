@@ -12,6 +12,8 @@
 const MAX_EXP: f32 = 6;
 const SIGMOID_TABLE_SIZE: f32 = 1000;
 const SIGMOID_SCALE: f32 = SIGMOID_TABLE_SIZE / (2 * MAX_EXP);
+/** Bytes of one of the two target lists in the `targets` buffer: MAX_NEGATIVE + 1 words. */
+const TARGET_BUFFER_BYTES: usize = 1001 * 4;
 
 let vocabularySize: u32 = 0;
 let rowBytes: usize = 0;
@@ -32,6 +34,10 @@ let jobSentenceOffsets: usize = 0;
 let keptWords: usize = 0;
 let work: usize = 0;
 let hidden: usize = 0;
+let targets: usize = 0;
+let gradients: usize = 0;
+/** Written so the compiler keeps the loads of `touchTargetRows`. */
+let touchedBits: u32 = 0;
 
 let random0: u32 = 0;
 let random1: u32 = 0;
@@ -58,6 +64,8 @@ export function configure(
   keptWordsOffset: usize,
   workOffset: usize,
   hiddenOffset: usize,
+  targetsOffset: usize,
+  gradientsOffset: usize,
 ): void {
   vocabularySize = vocabulary;
   rowBytes = <usize>rowStride * 4;
@@ -77,6 +85,8 @@ export function configure(
   keptWords = keptWordsOffset;
   work = workOffset;
   hidden = hiddenOffset;
+  targets = targetsOffset;
+  gradients = gradientsOffset;
 }
 
 /** Sets the xoshiro128** state; the four words must not all be zero. */
@@ -121,18 +131,46 @@ function downsampleSentence(start: i32, end: i32): i32 {
   return kept;
 }
 
+/**
+ * Trains the pairs (context → centre) of one centre word. The targets of the next pair are drawn and their rows
+ * touched before the current pair is trained, so their cache misses overlap with its arithmetic. That changes
+ * neither the order of random draws nor any result.
+ */
 function trainSkipGram(centre: i32, from: i32, to: i32, alpha: f32): f64 {
   const target = keptWordAt(centre);
+  let context = from == centre ? from + 1 : from;
+  if (context >= to) {
+    return 0;
+  }
+
+  let current = targets;
+  let upcoming = targets + TARGET_BUFFER_BYTES;
+  let count = drawTargets(current, target);
+  touchRows(current, count, inputRowOf(context));
+
   let loss: f64 = 0;
-  for (let context = from; context < to; context++) {
-    if (context == centre) {
-      continue;
+  while (context < to) {
+    let nextContext = context + 1;
+    if (nextContext == centre) {
+      nextContext++;
     }
 
-    const inputRow = inputVectors + <usize>keptWordAt(context) * rowBytes;
+    let nextCount = 0;
+    if (nextContext < to) {
+      nextCount = drawTargets(upcoming, target);
+      touchRows(upcoming, nextCount, inputRowOf(nextContext));
+    }
+
+    const inputRow = inputRowOf(context);
     clearRow(work);
-    loss += trainNegativeSampling(target, inputRow, alpha);
+    loss += trainNegativeSampling(current, count, inputRow, alpha);
     addRowInPlace(inputRow, work);
+
+    const trained = current;
+    current = upcoming;
+    upcoming = trained;
+    count = nextCount;
+    context = nextContext;
   }
 
   return loss;
@@ -156,8 +194,10 @@ function trainCbow(centre: i32, from: i32, to: i32, alpha: f32): f64 {
     v128.store(hidden + i, f32x4.mul(v128.load(hidden + i), scale));
   }
 
+  const count = drawTargets(targets, keptWordAt(centre));
+  touchRows(targets, count, hidden);
   clearRow(work);
-  const loss = trainNegativeSampling(keptWordAt(centre), hidden, alpha);
+  const loss = trainNegativeSampling(targets, count, hidden, alpha);
   for (let context = from; context < to; context++) {
     if (context != centre) {
       addRowInPlace(inputVectors + <usize>keptWordAt(context) * rowBytes, work);
@@ -167,28 +207,75 @@ function trainCbow(centre: i32, from: i32, to: i32, alpha: f32): f64 {
   return loss;
 }
 
-/** Same contract as `ReferenceKernel.trainNegativeSampling`: updates output rows, accumulates into `work`. */
-function trainNegativeSampling(target: i32, hiddenRow: usize, alpha: f32): f64 {
+/**
+ * Same contract as `ReferenceKernel.trainNegativeSampling`, for targets already drawn into `targetList`: scores
+ * every target first, then updates the output rows and accumulates the gradient for `hiddenRow` into `work`.
+ */
+function trainNegativeSampling(targetList: usize, targetCount: i32, hiddenRow: usize, alpha: f32): f64 {
   let loss: f64 = 0;
-  for (let d = 0; d <= negative; d++) {
-    const word = d == 0 ? target : drawNoiseWord();
-    if (d > 0 && word == target) {
-      continue;
+  for (let k = 0; k < targetCount; k++) {
+    const dot = dotRows(hiddenRow, targetRow(targetList, k));
+    let gradient: f32 = 0;
+    if (dot > -MAX_EXP && dot < MAX_EXP) {
+      const label: f32 = k == 0 ? 1 : 0;
+      gradient = (label - tableAt(sigmoidTable, dot)) * alpha;
+      loss -= <f64>tableAt(logSigmoidTable, k == 0 ? dot : -dot);
     }
+    store<f32>(gradients + (<usize>k << 2), gradient);
+  }
 
-    const outputRow = outputVectors + <usize>word * rowBytes;
-    const dot = dotRows(hiddenRow, outputRow);
-    if (dot <= -MAX_EXP || dot >= MAX_EXP) {
-      continue;
+  for (let k = 0; k < targetCount; k++) {
+    const gradient = load<f32>(gradients + (<usize>k << 2));
+    if (gradient != 0) {
+      updateOutputRow(targetRow(targetList, k), hiddenRow, gradient);
     }
-
-    const label: f32 = d == 0 ? 1 : 0;
-    const gradient = (label - tableAt(sigmoidTable, dot)) * alpha;
-    loss -= <f64>tableAt(logSigmoidTable, d == 0 ? dot : -dot);
-    updateOutputRow(outputRow, hiddenRow, gradient);
   }
 
   return loss;
+}
+
+/** Fills `targetList` with the target word and the noise words that differ from it, and returns how many. */
+function drawTargets(targetList: usize, target: i32): i32 {
+  store<i32>(targetList, target);
+  let count = 1;
+  for (let d = 0; d < negative; d++) {
+    const word = drawNoiseWord();
+    if (word != target) {
+      store<i32>(targetList + (<usize>count << 2), word);
+      count++;
+    }
+  }
+
+  return count;
+}
+
+/**
+ * Loads one word from every 64-byte cache line of the target rows and of `inputRow`. On a large vocabulary the
+ * noise words' rows are mostly in main memory, and issuing all these independent loads together lets their cache
+ * misses overlap instead of waiting for each other. WebAssembly has no prefetch instruction.
+ */
+function touchRows(targetList: usize, targetCount: i32, inputRow: usize): void {
+  let touched: u32 = 0;
+  for (let offset: usize = 0; offset < rowBytes; offset += 64) {
+    touched |= load<u32>(inputRow + offset);
+  }
+  for (let k = 0; k < targetCount; k++) {
+    const row = targetRow(targetList, k);
+    for (let offset: usize = 0; offset < rowBytes; offset += 64) {
+      touched |= load<u32>(row + offset);
+    }
+  }
+  touchedBits = touched;
+}
+
+@inline
+function targetRow(targetList: usize, k: i32): usize {
+  return outputVectors + <usize>load<i32>(targetList + (<usize>k << 2)) * rowBytes;
+}
+
+@inline
+function inputRowOf(index: i32): usize {
+  return inputVectors + <usize>keptWordAt(index) * rowBytes;
 }
 
 /** work += gradient × output; output += gradient × hidden, in one pass over the output row. */

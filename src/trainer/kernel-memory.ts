@@ -12,6 +12,9 @@ export const MAX_JOB_WORDS = 10_000;
 export const MAX_EXP = 6;
 export const SIGMOID_TABLE_SIZE = 1000;
 
+/** Upper bound of the `negative` setting, which sizes each thread's target buffers. */
+export const MAX_NEGATIVE = 1000;
+
 const PAGE_BYTES = 65_536;
 /** Kept free at address 0 for the WebAssembly module's own static data. */
 const RESERVED_BYTES = PAGE_BYTES;
@@ -29,6 +32,10 @@ export interface ThreadBuffers {
   work: number;
   /** Float32 × rowStride: the CBOW hidden layer (mean of the context vectors). */
   hidden: number;
+  /** Int32 × 2 × (MAX_NEGATIVE + 1): the output words of the current and the next pair, the positive one first. */
+  targets: number;
+  /** Float32 × (MAX_NEGATIVE + 1): the learning-rate-scaled gradient of each target's score. */
+  gradients: number;
 }
 
 /**
@@ -81,6 +88,8 @@ export function planKernelLayout(vocabularySize: number, vectorSize: number, wor
       keptWords: take(MAX_JOB_WORDS * 4),
       work: take(rowStride * 4),
       hidden: take(rowStride * 4),
+      targets: take(2 * (MAX_NEGATIVE + 1) * 4),
+      gradients: take((MAX_NEGATIVE + 1) * 4),
     });
   }
 

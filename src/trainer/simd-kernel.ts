@@ -68,6 +68,8 @@ export class SimdKernel implements TrainingKernel {
       thread.keptWords,
       thread.work,
       thread.hidden,
+      thread.targets,
+      thread.gradients,
     );
     this.kernel.setRandomState(...config.randomState);
   }

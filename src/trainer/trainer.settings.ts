@@ -1,4 +1,4 @@
-import { kernelMemoryBytes, KERNEL_MAX_MEMORY_BYTES } from './kernel-memory';
+import { kernelMemoryBytes, KERNEL_MAX_MEMORY_BYTES, MAX_NEGATIVE } from './kernel-memory';
 import { TrainerSettingsError } from './trainer.errors';
 import { TrainerSettings } from './trainer.types';
 
@@ -27,7 +27,7 @@ export function validateTrainerSettings(settings: TrainerSettings): void {
 
   requireInteger(settings, 'vectorSize', 1, 10_000);
   requireInteger(settings, 'window', 1, 10_000);
-  requireInteger(settings, 'negative', 1, 1_000);
+  requireInteger(settings, 'negative', 1, MAX_NEGATIVE);
   requireInteger(settings, 'epochs', 1, 100_000);
   requireInteger(settings, 'workers', 1, 1_024);
   requireInteger(settings, 'seed', 0, MAX_UINT32);
