@@ -19,6 +19,7 @@ let vocabularySize: u32 = 0;
 let rowBytes: usize = 0;
 let window: u32 = 0;
 let negative: i32 = 0;
+let sharedNegatives: bool = false;
 let cbow: bool = false;
 let downsample: bool = false;
 
@@ -50,6 +51,7 @@ export function configure(
   rowStride: u32,
   windowSize: u32,
   negativeSamples: i32,
+  useSharedNegatives: bool,
   useCbow: bool,
   useDownsampling: bool,
   sigmoidTableOffset: usize,
@@ -71,6 +73,7 @@ export function configure(
   rowBytes = <usize>rowStride * 4;
   window = windowSize;
   negative = negativeSamples;
+  sharedNegatives = useSharedNegatives;
   cbow = useCbow;
   downsample = useDownsampling;
   sigmoidTable = sigmoidTableOffset;
@@ -109,7 +112,13 @@ export function trainJob(sentenceCount: i32, alpha: f32): f64 {
       const reach = <i32>(window - nextRandom() % window);
       const from = max<i32>(0, centre - reach);
       const to = min<i32>(keptCount, centre + reach + 1);
-      loss += cbow ? trainCbow(centre, from, to, alpha) : trainSkipGram(centre, from, to, alpha);
+      if (cbow) {
+        loss += trainCbow(centre, from, to, alpha);
+      } else if (sharedNegatives) {
+        loss += trainSkipGramSharedNegatives(centre, from, to, alpha);
+      } else {
+        loss += trainSkipGram(centre, from, to, alpha);
+      }
     }
   }
 
@@ -171,6 +180,30 @@ function trainSkipGram(centre: i32, from: i32, to: i32, alpha: f32): f64 {
     upcoming = trained;
     count = nextCount;
     context = nextContext;
+  }
+
+  return loss;
+}
+
+/** Trains the pairs of one centre word against one set of noise words drawn for the centre word. */
+function trainSkipGramSharedNegatives(centre: i32, from: i32, to: i32, alpha: f32): f64 {
+  if (to - from < 2) {
+    return 0;
+  }
+
+  const count = drawTargets(targets, keptWordAt(centre));
+  touchRows(targets, count, inputRowOf(from == centre ? from + 1 : from));
+
+  let loss: f64 = 0;
+  for (let context = from; context < to; context++) {
+    if (context == centre) {
+      continue;
+    }
+
+    const inputRow = inputRowOf(context);
+    clearRow(work);
+    loss += trainNegativeSampling(targets, count, inputRow, alpha);
+    addRowInPlace(inputRow, work);
   }
 
   return loss;

@@ -89,18 +89,31 @@ export class ReferenceKernel implements TrainingKernel {
     return kept;
   }
 
-  /** gensim's pair order: each context word's input vector learns to predict the centre word. */
+  /**
+   * gensim's pair order: each context word's input vector learns to predict the centre word. With
+   * `sharedNegatives` the noise words are drawn once for the centre word and reused by all its pairs.
+   */
   private trainSkipGram(centre: number, from: number, to: number, alpha: number): number {
+    if (to - from < 2) {
+      return 0;
+    }
+
+    const target = this.keptWords[centre];
+    let targetCount = this.config.sharedNegatives ? this.drawTargets(target) : 0;
     let loss = 0;
     for (let context = from; context < to; context++) {
       if (context === centre) {
         continue;
       }
 
+      if (!this.config.sharedNegatives) {
+        targetCount = this.drawTargets(target);
+      }
+
       const inputRow = this.keptWords[context] * this.rowStride;
       const hidden = this.input.subarray(inputRow, inputRow + this.rowStride);
       this.work.fill(0);
-      loss += this.trainNegativeSampling(this.keptWords[centre], hidden, alpha);
+      loss += this.trainNegativeSampling(targetCount, hidden, alpha);
       for (let i = 0; i < this.vectorSize; i++) {
         this.input[inputRow + i] += this.work[i];
       }
@@ -128,7 +141,8 @@ export class ReferenceKernel implements TrainingKernel {
     }
 
     this.work.fill(0);
-    const loss = this.trainNegativeSampling(this.keptWords[centre], this.hidden, alpha);
+    const targetCount = this.drawTargets(this.keptWords[centre]);
+    const loss = this.trainNegativeSampling(targetCount, this.hidden, alpha);
     for (let context = from; context < to; context++) {
       if (context !== centre) {
         const row = this.keptWords[context] * this.rowStride;
@@ -142,15 +156,14 @@ export class ReferenceKernel implements TrainingKernel {
   }
 
   /**
-   * Scores `hidden` against the target word (label 1) and `negative` noise words (label 0), then updates their
-   * output vectors, accumulates the gradient for `hidden` in `work`, and returns the loss. As in gensim, a noise
-   * draw equal to the target is dropped and a score beyond ±MAX_EXP gives no update.
+   * Scores `hidden` against the first `targetCount` words of `targets`: the target word (label 1), then the noise
+   * words (label 0). Then updates their output vectors, accumulates the gradient for `hidden` in `work`, and
+   * returns the loss. As in gensim, a score beyond ±MAX_EXP gives no update.
    * NOTE: every target is scored before any is updated, so a noise word drawn twice for one pair is scored twice
    * against its vector from before the pair (gensim rescores it after the first update). The difference is of
    * order alpha² and lets the SIMD kernel load all target rows at once.
    */
-  private trainNegativeSampling(target: number, hidden: Float32Array, alpha: number): number {
-    const targetCount = this.drawTargets(target);
+  private trainNegativeSampling(targetCount: number, hidden: Float32Array, alpha: number): number {
     let loss = 0;
     for (let k = 0; k < targetCount; k++) {
       const row = this.targets[k] * this.rowStride;
@@ -186,7 +199,10 @@ export class ReferenceKernel implements TrainingKernel {
     return loss;
   }
 
-  /** Fills `targets` with the target word and the noise words that differ from it, and returns how many. */
+  /**
+   * Fills `targets` with the target word and `negative` noise draws, dropping draws equal to the target as gensim
+   * does, and returns how many words it stored.
+   */
   private drawTargets(target: number): number {
     this.targets[0] = target;
     let count = 1;

@@ -50,12 +50,19 @@ before(() => {
   }
 });
 
-for (const architecture of ['skipgram', 'cbow'] as const) {
-  test(`SIMD kernel matches reference for ${architecture}`, async () => {
+const AGREEMENT_CASES: Array<Pick<TrainerSettings, 'architecture' | 'sharedNegatives'>> = [
+  { architecture: 'skipgram', sharedNegatives: true },
+  { architecture: 'skipgram', sharedNegatives: false },
+  { architecture: 'cbow', sharedNegatives: false },
+];
+
+for (const { architecture, sharedNegatives } of AGREEMENT_CASES) {
+  test(`SIMD kernel matches reference for ${architecture}, sharedNegatives ${sharedNegatives}`, async () => {
     const corpus = zipfCorpus(1500, 300);
     const settings: TrainerSettings = {
       ...DEFAULT_TRAINER_SETTINGS,
       architecture,
+      sharedNegatives,
       vectorSize: 30,
       window: 6,
       negative: 7,

@@ -13,6 +13,7 @@ interface SimdKernelExports {
     rowStride: number,
     window: number,
     negative: number,
+    sharedNegatives: boolean,
     cbow: boolean,
     downsample: boolean,
     ...offsets: number[]
@@ -54,6 +55,7 @@ export class SimdKernel implements TrainingKernel {
       layout.rowStride,
       config.window,
       config.negative,
+      config.sharedNegatives,
       config.architecture === 'cbow',
       config.downsample,
       layout.sigmoidTable,

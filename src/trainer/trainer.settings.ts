@@ -2,12 +2,13 @@ import { kernelMemoryBytes, KERNEL_MAX_MEMORY_BYTES, MAX_NEGATIVE } from './kern
 import { TrainerSettingsError } from './trainer.errors';
 import { TrainerSettings } from './trainer.types';
 
-/** gensim 4 `Word2Vec` defaults, except `workers` (gensim uses 3) and `seed` (gensim uses 1 too). */
+/** gensim 4 `Word2Vec` defaults, except `workers` (gensim uses 3) and `sharedNegatives`, which gensim lacks. */
 export const DEFAULT_TRAINER_SETTINGS: Readonly<TrainerSettings> = Object.freeze({
   architecture: 'skipgram',
   vectorSize: 100,
   window: 5,
   negative: 5,
+  sharedNegatives: true,
   nsExponent: 0.75,
   sample: 0.001,
   epochs: 5,
@@ -23,6 +24,10 @@ const MAX_UINT32 = 0xffffffff;
 export function validateTrainerSettings(settings: TrainerSettings): void {
   if (settings.architecture !== 'skipgram' && settings.architecture !== 'cbow') {
     throw invalid('architecture', settings.architecture, "'skipgram' or 'cbow'");
+  }
+
+  if (settings.sharedNegatives !== undefined && typeof settings.sharedNegatives !== 'boolean') {
+    throw invalid('sharedNegatives', settings.sharedNegatives, 'true or false');
   }
 
   requireInteger(settings, 'vectorSize', 1, 10_000);

@@ -83,6 +83,7 @@ async function threadData(
       architecture: settings.architecture,
       window: settings.window,
       negative: settings.negative,
+      sharedNegatives: settings.sharedNegatives ?? true,
       downsample: settings.sample > 0,
       randomState: randomStateFor(settings.seed, thread + 1),
     },

@@ -9,6 +9,7 @@ export interface KernelConfig {
   architecture: 'skipgram' | 'cbow';
   window: number;
   negative: number;
+  sharedNegatives: boolean;
   /** False when `sample` is 0: then no word is dropped and no random number is drawn for it. */
   downsample: boolean;
   randomState: RandomState;
@@ -16,8 +17,9 @@ export interface KernelConfig {
 
 /**
  * The inner training loop of one thread. Both implementations consume the random stream in the same order:
- * per sentence one draw per word for down-sampling (when enabled); per centre word one draw for its effective
- * window; per noise word two draws (alias slot, then acceptance).
+ * per sentence one draw per word for down-sampling (when enabled), then per centre word one draw for its
+ * effective window, then per noise word two draws (alias slot, then acceptance). Noise words are drawn per
+ * (context, centre) pair, or once per centre word with at least one context word when `sharedNegatives` is set.
  */
 export interface TrainingKernel {
   /**
