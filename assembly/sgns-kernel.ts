@@ -12,7 +12,7 @@
 const MAX_EXP: f32 = 6;
 const SIGMOID_TABLE_SIZE: f32 = 1000;
 const SIGMOID_SCALE: f32 = SIGMOID_TABLE_SIZE / (2 * MAX_EXP);
-/** Bytes of one of the two target lists in the `targets` buffer: MAX_NEGATIVE + 1 words. */
+/** Bytes of one of the two target lists in the `targets` buffer: MAX_NEGATIVE + 1 words, as kernel-memory.ts lays out. */
 const TARGET_BUFFER_BYTES: usize = 1001 * 4;
 
 let vocabularySize: u32 = 0;

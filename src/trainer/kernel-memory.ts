@@ -1,6 +1,6 @@
-import { WasmMemory, webAssembly } from './webassembly';
 import { randomStateFor, Xoshiro128 } from './random';
 import { TrainerSettings } from './trainer.types';
+import { WasmMemory, webAssembly } from './webassembly';
 
 /** 32-bit WebAssembly addresses at most 65,536 pages of 64 KiB. */
 export const KERNEL_MAX_MEMORY_BYTES = 2 ** 32;
@@ -39,9 +39,9 @@ export interface ThreadBuffers {
 }
 
 /**
- * Where everything lives in the shared kernel memory. Offsets are in bytes and 16-byte aligned; vector rows are
- * `rowStride` floats long, vectorSize rounded up to a multiple of 4 so that SIMD loads never straddle rows.
- * The padding floats stay zero, so they never change a dot product.
+ * Byte offsets of every region in the shared kernel memory, each 16-byte aligned. A vector row is `rowStride`
+ * floats: vectorSize rounded up to a multiple of 4, so that SIMD loads never straddle rows. The padding floats stay
+ * zero, so they never change a dot product.
  */
 export interface KernelLayout {
   vocabularySize: number;

@@ -1,7 +1,7 @@
-import { WasmMemory } from './webassembly';
 import { MAX_EXP, MAX_JOB_WORDS, MAX_NEGATIVE, SIGMOID_TABLE_SIZE } from './kernel-memory';
 import { Xoshiro128 } from './random';
 import { KernelConfig, TrainingKernel } from './training-kernel';
+import { WasmMemory } from './webassembly';
 
 const SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2 * MAX_EXP);
 

@@ -8,7 +8,7 @@ import { SIMD_KERNEL_PATH } from './simd-kernel';
 import { DEFAULT_TRAINER_SETTINGS, trainVectors } from './trainer';
 import { TrainerSettings, TrainingCorpus } from './trainer.types';
 
-/** A Zipf-like corpus over `vocabularySize` words in sentences of 1 to 40 words, the same for every call. */
+/** Builds a Zipf-like corpus over `vocabularySize` words in sentences of 1 to 40 words, the same on every call. */
 function zipfCorpus(sentences: number, vocabularySize: number): TrainingCorpus {
   const random = new Xoshiro128([11, 22, 33, 44]);
   const sentenceOffsets = new Int32Array(sentences + 1);

@@ -43,10 +43,10 @@ export function validateTrainerSettings(settings: TrainerSettings): void {
 }
 
 /**
- * Throws a `TrainerSettingsError` when the kernel memory for this vocabulary and these settings (input and output
- * vectors, vocabulary × vectorSize × 8 bytes, plus the noise and down-sampling tables and per-thread buffers)
- * exceeds the 4 GiB that 32-bit WebAssembly can address. The reference kernel shares that memory, so the limit is
- * the same for both kernels.
+ * Throws a `TrainerSettingsError` when the kernel memory for this vocabulary and these settings exceeds the 4 GiB
+ * that 32-bit WebAssembly can address. That memory contains the input and output vectors (vocabulary × vectorSize ×
+ * 8 bytes), the noise and down-sampling tables, and per-thread buffers. The reference kernel uses the same memory,
+ * so the limit is the same for both kernels.
  */
 export function assertTrainerFits(vocabularySize: number, settings: TrainerSettings): void {
   if (!Number.isInteger(vocabularySize) || vocabularySize < 1) {

@@ -123,7 +123,8 @@ test('epoch loss is finite and decreasing', async () => {
 
   assert.equal(epochLosses.length, 5);
   for (const loss of epochLosses) {
-    assert.ok(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
+    assert.ok(Number.isFinite(loss), `loss ${loss}`);
+    assert.ok(loss > 0, `loss ${loss}`);
   }
   for (let epoch = 1; epoch < epochLosses.length; epoch++) {
     assert.ok(epochLosses[epoch] < epochLosses[epoch - 1], `losses ${epochLosses.join(', ')}`);
@@ -142,7 +143,8 @@ test('progress reports words, alpha and losses', async () => {
   assert.equal(last.epochLosses.length, 3);
   assert.ok(last.wordsPerSecond > 0);
   for (const report of reports) {
-    assert.ok(report.alpha >= DEFAULT_TRAINER_SETTINGS.minAlpha && report.alpha <= DEFAULT_TRAINER_SETTINGS.alpha);
+    assert.ok(report.alpha >= DEFAULT_TRAINER_SETTINGS.minAlpha, `alpha ${report.alpha}`);
+    assert.ok(report.alpha <= DEFAULT_TRAINER_SETTINGS.alpha, `alpha ${report.alpha}`);
     assert.ok(report.wordsDone <= report.wordsTotal);
   }
 });

@@ -1,4 +1,3 @@
-import { WasmMemory } from './webassembly';
 import { allocateKernelMemory, fillKernelMemory, planKernelLayout, readInputVectors } from './kernel-memory';
 import { randomStateFor } from './random';
 import { loadSimdKernelModule } from './simd-kernel';
@@ -15,6 +14,7 @@ import {
 } from './trainer.types';
 import { CONTROL_SLOTS, TrainerWorkerData } from './trainer.worker';
 import { learningRateAt, planTrainingJobs, shareCorpusWords, validateTrainingCorpus } from './training-jobs';
+import { WasmMemory } from './webassembly';
 
 export { DEFAULT_TRAINER_SETTINGS, assertTrainerFits } from './trainer.settings';
 export { InvalidTrainingCorpusError, TrainerSettingsError, TrainingCancelledError } from './trainer.errors';

@@ -1,7 +1,7 @@
 import { KernelLayout } from './kernel-memory';
 import { RandomState } from './random';
 
-/** What a worker thread needs to build its kernel; plain data, so it can be posted to the thread. */
+/** Settings and buffer offsets a worker thread builds its kernel from. Plain data, so it can be posted to the thread. */
 export interface KernelConfig {
   layout: KernelLayout;
   /** Index of this thread's buffers in `layout.threads`. */
