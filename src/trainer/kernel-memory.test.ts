@@ -57,7 +57,9 @@ test('input vectors start in gensim range and output vectors at zero', () => {
     for (let i = 0; i < layout.rowStride; i++) {
       const value: number = input[word * layout.rowStride + i];
       if (i < vectorSize) {
-        assert.ok(value >= -1 / vectorSize && value < 1 / vectorSize && value !== 0, `input ${word},${i} = ${value}`);
+        assert.ok(value >= -1 / vectorSize, `input ${word},${i} = ${value}`);
+        assert.ok(value < 1 / vectorSize, `input ${word},${i} = ${value}`);
+        assert.notEqual(value, 0, `input ${word},${i}`);
       } else {
         assert.equal(value, 0, `padding ${word},${i}`);
       }

@@ -1,6 +1,6 @@
-import { WasmMemory, webAssembly } from './webassembly';
 import { randomStateFor, Xoshiro128 } from './random';
 import { TrainerSettings } from './trainer.types';
+import { WasmMemory, webAssembly } from './webassembly';
 
 /** 32-bit WebAssembly addresses at most 65,536 pages of 64 KiB. */
 export const KERNEL_MAX_MEMORY_BYTES = 2 ** 32;
@@ -11,6 +11,9 @@ export const MAX_JOB_WORDS = 10_000;
 /** Dot products at or beyond ±MAX_EXP give no update, as in word2vec.c and gensim. */
 export const MAX_EXP = 6;
 export const SIGMOID_TABLE_SIZE = 1000;
+
+/** Upper bound of the `negative` setting, which sizes each thread's target buffers. */
+export const MAX_NEGATIVE = 1000;
 
 const PAGE_BYTES = 65_536;
 /** Kept free at address 0 for the WebAssembly module's own static data. */
@@ -29,12 +32,16 @@ export interface ThreadBuffers {
   work: number;
   /** Float32 × rowStride: the CBOW hidden layer (mean of the context vectors). */
   hidden: number;
+  /** Int32 × 2 × (MAX_NEGATIVE + 1): the output words of the current and the next pair, the positive one first. */
+  targets: number;
+  /** Float32 × (MAX_NEGATIVE + 1): the learning-rate-scaled gradient of each target's score. */
+  gradients: number;
 }
 
 /**
- * Where everything lives in the shared kernel memory. Offsets are in bytes and 16-byte aligned; vector rows are
- * `rowStride` floats long, vectorSize rounded up to a multiple of 4 so that SIMD loads never straddle rows.
- * The padding floats stay zero, so they never change a dot product.
+ * Byte offsets of every region in the shared kernel memory, each 16-byte aligned. A vector row is `rowStride`
+ * floats: vectorSize rounded up to a multiple of 4, so that SIMD loads never straddle rows. The padding floats stay
+ * zero, so they never change a dot product.
  */
 export interface KernelLayout {
   vocabularySize: number;
@@ -81,6 +88,8 @@ export function planKernelLayout(vocabularySize: number, vectorSize: number, wor
       keptWords: take(MAX_JOB_WORDS * 4),
       work: take(rowStride * 4),
       hidden: take(rowStride * 4),
+      targets: take(2 * (MAX_NEGATIVE + 1) * 4),
+      gradients: take((MAX_NEGATIVE + 1) * 4),
     });
   }
 

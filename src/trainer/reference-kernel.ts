@@ -1,7 +1,7 @@
-import { WasmMemory } from './webassembly';
-import { MAX_EXP, MAX_JOB_WORDS, SIGMOID_TABLE_SIZE } from './kernel-memory';
+import { MAX_EXP, MAX_JOB_WORDS, MAX_NEGATIVE, SIGMOID_TABLE_SIZE } from './kernel-memory';
 import { Xoshiro128 } from './random';
 import { KernelConfig, TrainingKernel } from './training-kernel';
+import { WasmMemory } from './webassembly';
 
 const SIGMOID_SCALE = SIGMOID_TABLE_SIZE / (2 * MAX_EXP);
 
@@ -25,6 +25,8 @@ export class ReferenceKernel implements TrainingKernel {
   private readonly keptWords: Int32Array;
   private readonly work: Float32Array;
   private readonly hidden: Float32Array;
+  private readonly targets: Int32Array;
+  private readonly gradients: Float32Array;
 
   constructor(
     memory: WasmMemory,
@@ -50,6 +52,8 @@ export class ReferenceKernel implements TrainingKernel {
     this.keptWords = new Int32Array(buffer, thread.keptWords, this.jobWords.length);
     this.work = new Float32Array(buffer, thread.work, layout.rowStride);
     this.hidden = new Float32Array(buffer, thread.hidden, layout.rowStride);
+    this.targets = new Int32Array(buffer, thread.targets, MAX_NEGATIVE + 1);
+    this.gradients = new Float32Array(buffer, thread.gradients, MAX_NEGATIVE + 1);
   }
 
   trainJob(sentenceCount: number, alpha: number): number {
@@ -85,18 +89,31 @@ export class ReferenceKernel implements TrainingKernel {
     return kept;
   }
 
-  /** gensim's pair order: each context word's input vector learns to predict the centre word. */
+  /**
+   * gensim's pair order: each context word's input vector learns to predict the centre word. With
+   * `sharedNegatives` the noise words are drawn once for the centre word and reused by all its pairs.
+   */
   private trainSkipGram(centre: number, from: number, to: number, alpha: number): number {
+    if (to - from < 2) {
+      return 0;
+    }
+
+    const target = this.keptWords[centre];
+    let targetCount = this.config.sharedNegatives ? this.drawTargets(target) : 0;
     let loss = 0;
     for (let context = from; context < to; context++) {
       if (context === centre) {
         continue;
       }
 
+      if (!this.config.sharedNegatives) {
+        targetCount = this.drawTargets(target);
+      }
+
       const inputRow = this.keptWords[context] * this.rowStride;
       const hidden = this.input.subarray(inputRow, inputRow + this.rowStride);
       this.work.fill(0);
-      loss += this.trainNegativeSampling(this.keptWords[centre], hidden, alpha);
+      loss += this.trainNegativeSampling(targetCount, hidden, alpha);
       for (let i = 0; i < this.vectorSize; i++) {
         this.input[inputRow + i] += this.work[i];
       }
@@ -124,7 +141,8 @@ export class ReferenceKernel implements TrainingKernel {
     }
 
     this.work.fill(0);
-    const loss = this.trainNegativeSampling(this.keptWords[centre], this.hidden, alpha);
+    const targetCount = this.drawTargets(this.keptWords[centre]);
+    const loss = this.trainNegativeSampling(targetCount, this.hidden, alpha);
     for (let context = from; context < to; context++) {
       if (context !== centre) {
         const row = this.keptWords[context] * this.rowStride;
@@ -138,32 +156,40 @@ export class ReferenceKernel implements TrainingKernel {
   }
 
   /**
-   * Scores `hidden` against the target word (label 1) and `negative` noise words (label 0), updates their output
-   * vectors, accumulates the gradient for `hidden` in `work`, and returns the loss. A noise draw equal to the
-   * target and a dot product beyond ±MAX_EXP are skipped, as gensim does.
+   * Scores `hidden` against the first `targetCount` words of `targets`: the target word (label 1), then the noise
+   * words (label 0). Then updates their output vectors, accumulates the gradient for `hidden` in `work`, and
+   * returns the loss. As in gensim, a score beyond ±MAX_EXP gives no update.
+   * NOTE: every target is scored before any is updated, so a noise word drawn twice for one pair is scored twice
+   * against its vector from before the pair (gensim rescores it after the first update). The difference is of
+   * order alpha² and lets the SIMD kernel load all target rows at once.
    */
-  private trainNegativeSampling(target: number, hidden: Float32Array, alpha: number): number {
+  private trainNegativeSampling(targetCount: number, hidden: Float32Array, alpha: number): number {
     let loss = 0;
-    for (let d = 0; d <= this.config.negative; d++) {
-      const word = d === 0 ? target : this.drawNoiseWord();
-      if (d > 0 && word === target) {
-        continue;
-      }
-
-      const row = word * this.rowStride;
+    for (let k = 0; k < targetCount; k++) {
+      const row = this.targets[k] * this.rowStride;
       let dot = 0;
       for (let i = 0; i < this.vectorSize; i++) {
         dot += hidden[i] * this.output[row + i];
       }
 
+      this.gradients[k] = 0;
       if (dot <= -MAX_EXP || dot >= MAX_EXP) {
         continue;
       }
 
-      const label = d === 0 ? 1 : 0;
-      const gradient = (label - this.sigmoid[Math.floor((dot + MAX_EXP) * SIGMOID_SCALE)]) * alpha;
+      const label = k === 0 ? 1 : 0;
+      this.gradients[k] = (label - this.sigmoid[Math.floor((dot + MAX_EXP) * SIGMOID_SCALE)]) * alpha;
       const signedDot = label === 1 ? dot : -dot;
       loss -= this.logSigmoid[Math.floor((signedDot + MAX_EXP) * SIGMOID_SCALE)];
+    }
+
+    for (let k = 0; k < targetCount; k++) {
+      const gradient = this.gradients[k];
+      if (gradient === 0) {
+        continue;
+      }
+
+      const row = this.targets[k] * this.rowStride;
       this.addRow(this.work, this.output, row, gradient);
       for (let i = 0; i < this.vectorSize; i++) {
         this.output[row + i] += gradient * hidden[i];
@@ -171,6 +197,23 @@ export class ReferenceKernel implements TrainingKernel {
     }
 
     return loss;
+  }
+
+  /**
+   * Fills `targets` with the target word and `negative` noise draws, dropping draws equal to the target as gensim
+   * does, and returns how many words it stored.
+   */
+  private drawTargets(target: number): number {
+    this.targets[0] = target;
+    let count = 1;
+    for (let d = 0; d < this.config.negative; d++) {
+      const word = this.drawNoiseWord();
+      if (word !== target) {
+        this.targets[count++] = word;
+      }
+    }
+
+    return count;
   }
 
   private drawNoiseWord(): number {

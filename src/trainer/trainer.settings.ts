@@ -1,13 +1,14 @@
-import { kernelMemoryBytes, KERNEL_MAX_MEMORY_BYTES } from './kernel-memory';
+import { kernelMemoryBytes, KERNEL_MAX_MEMORY_BYTES, MAX_NEGATIVE } from './kernel-memory';
 import { TrainerSettingsError } from './trainer.errors';
 import { TrainerSettings } from './trainer.types';
 
-/** gensim 4 `Word2Vec` defaults, except `workers` (gensim uses 3) and `seed` (gensim uses 1 too). */
+/** gensim 4 `Word2Vec` defaults, except `workers` (gensim uses 3) and `sharedNegatives`, which gensim lacks. */
 export const DEFAULT_TRAINER_SETTINGS: Readonly<TrainerSettings> = Object.freeze({
   architecture: 'skipgram',
   vectorSize: 100,
   window: 5,
   negative: 5,
+  sharedNegatives: true,
   nsExponent: 0.75,
   sample: 0.001,
   epochs: 5,
@@ -25,9 +26,13 @@ export function validateTrainerSettings(settings: TrainerSettings): void {
     throw invalid('architecture', settings.architecture, "'skipgram' or 'cbow'");
   }
 
+  if (settings.sharedNegatives !== undefined && typeof settings.sharedNegatives !== 'boolean') {
+    throw invalid('sharedNegatives', settings.sharedNegatives, 'true or false');
+  }
+
   requireInteger(settings, 'vectorSize', 1, 10_000);
   requireInteger(settings, 'window', 1, 10_000);
-  requireInteger(settings, 'negative', 1, 1_000);
+  requireInteger(settings, 'negative', 1, MAX_NEGATIVE);
   requireInteger(settings, 'epochs', 1, 100_000);
   requireInteger(settings, 'workers', 1, 1_024);
   requireInteger(settings, 'seed', 0, MAX_UINT32);
@@ -38,10 +43,10 @@ export function validateTrainerSettings(settings: TrainerSettings): void {
 }
 
 /**
- * Throws a `TrainerSettingsError` when the kernel memory for this vocabulary and these settings (input and output
- * vectors, vocabulary × vectorSize × 8 bytes, plus the noise and down-sampling tables and per-thread buffers)
- * exceeds the 4 GiB that 32-bit WebAssembly can address. The reference kernel shares that memory, so the limit is
- * the same for both kernels.
+ * Throws a `TrainerSettingsError` when the kernel memory for this vocabulary and these settings exceeds the 4 GiB
+ * that 32-bit WebAssembly can address. That memory contains the input and output vectors (vocabulary × vectorSize ×
+ * 8 bytes), the noise and down-sampling tables, and per-thread buffers. The reference kernel uses the same memory,
+ * so the limit is the same for both kernels.
  */
 export function assertTrainerFits(vocabularySize: number, settings: TrainerSettings): void {
   if (!Number.isInteger(vocabularySize) || vocabularySize < 1) {

@@ -1,6 +1,6 @@
-import { WasmMemory } from './webassembly';
 import { allocateKernelMemory, fillKernelMemory, planKernelLayout, readInputVectors } from './kernel-memory';
 import { randomStateFor } from './random';
+import { loadSimdKernelModule } from './simd-kernel';
 import { TrainerThreadPool } from './trainer-pool';
 import { TrainingCancelledError } from './trainer.errors';
 import { assertTrainerFits, validateTrainerSettings } from './trainer.settings';
@@ -14,6 +14,7 @@ import {
 } from './trainer.types';
 import { CONTROL_SLOTS, TrainerWorkerData } from './trainer.worker';
 import { learningRateAt, planTrainingJobs, shareCorpusWords, validateTrainingCorpus } from './training-jobs';
+import { WasmMemory } from './webassembly';
 
 export { DEFAULT_TRAINER_SETTINGS, assertTrainerFits } from './trainer.settings';
 export { InvalidTrainingCorpusError, TrainerSettingsError, TrainingCancelledError } from './trainer.errors';
@@ -41,7 +42,7 @@ export async function trainVectors(
   fillKernelMemory(memory, layout, corpus.counts, settings);
 
   const startedAt = performance.now();
-  const pool = new TrainerThreadPool(await threadData(corpus, settings, options.kernel ?? 'reference', memory, layout));
+  const pool = new TrainerThreadPool(await threadData(corpus, settings, options.kernel ?? 'simd', memory, layout));
   const progress = new ProgressReporter(corpus.words.length, settings, startedAt, pool, options.onProgress);
   try {
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
@@ -70,9 +71,11 @@ async function threadData(
   const jobs = planTrainingJobs(corpus);
   const corpusWords = shareCorpusWords(corpus.words);
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  const wasmModule = kernel === 'simd' ? await loadSimdKernelModule() : undefined;
 
   return layout.threads.map((_, thread) => ({
     kernel,
+    wasmModule,
     memory,
     config: {
       layout,
@@ -80,6 +83,7 @@ async function threadData(
       architecture: settings.architecture,
       window: settings.window,
       negative: settings.negative,
+      sharedNegatives: settings.sharedNegatives ?? true,
       downsample: settings.sample > 0,
       randomState: randomStateFor(settings.seed, thread + 1),
     },

@@ -8,6 +8,13 @@ export interface TrainerSettings {
   window: number;
   /** Noise words drawn per positive pair. Default 5. */
   negative: number;
+  /**
+   * Skip-gram only: draw the noise words once per centre word and share them among all its context words, as Ji et
+   * al. do ("Parallelizing Word2Vec in Shared and Distributed Memory", 2016), instead of once per (context, centre)
+   * pair as gensim does. On large vocabularies this cuts the random reads of output vectors by about the window
+   * size. Set false for gensim's exact sampling. Default true.
+   */
+  sharedNegatives?: boolean;
   /** Exponent applied to counts to shape the noise distribution. Default 0.75. */
   nsExponent: number;
   /** Down-sampling threshold for frequent words (gensim's rule; values >= 1 are absolute counts). 0 disables it. Default 0.001. */

@@ -1,11 +1,12 @@
-import { WasmMemory, WasmModule } from './webassembly';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { MAX_JOB_WORDS } from './kernel-memory';
-import { learningRateAt } from './training-jobs';
 import { ReferenceKernel } from './reference-kernel';
+import { SimdKernel } from './simd-kernel';
 import { TrainerKernelName } from './trainer.types';
+import { learningRateAt } from './training-jobs';
 import { KernelConfig, TrainingKernel } from './training-kernel';
+import { WasmMemory, WasmModule } from './webassembly';
 
 /** Slots of the shared control array that all threads of a run update with `Atomics`. */
 export const CONTROL_NEXT_JOB = 0;
@@ -78,7 +79,7 @@ function createKernel(data: TrainerWorkerData): TrainingKernel {
     case 'reference':
       return new ReferenceKernel(data.memory, data.config);
     case 'simd':
-      throw new Error('The SIMD kernel is not available yet; use the reference kernel.');
+      return new SimdKernel(data.wasmModule!, data.memory, data.config);
   }
 }
 

@@ -3,7 +3,7 @@
  * ES2022 lib and @types/node 20, neither of which declares the `WebAssembly` global.
  */
 
-/** A shared `WebAssembly.Memory`; its buffer is a SharedArrayBuffer that every thread sees. */
+/** A shared `WebAssembly.Memory`. Its buffer is one SharedArrayBuffer mapped by every thread. */
 export interface WasmMemory {
   readonly buffer: SharedArrayBuffer;
 }

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { before, test } from 'node:test';
+
+import { Xoshiro128 } from './random';
+import { SIMD_KERNEL_PATH } from './simd-kernel';
+import { DEFAULT_TRAINER_SETTINGS, trainVectors } from './trainer';
+import { TrainerSettings, TrainingCorpus } from './trainer.types';
+
+/** Builds a Zipf-like corpus over `vocabularySize` words in sentences of 1 to 40 words, the same on every call. */
+function zipfCorpus(sentences: number, vocabularySize: number): TrainingCorpus {
+  const random = new Xoshiro128([11, 22, 33, 44]);
+  const sentenceOffsets = new Int32Array(sentences + 1);
+  const words: number[] = [];
+  const counts = new Float64Array(vocabularySize);
+
+  for (let sentence = 0; sentence < sentences; sentence++) {
+    const length = 1 + (random.nextUint32() % 40);
+    const topic = random.nextUint32() % 16;
+    for (let i = 0; i < length; i++) {
+      const rank = Math.floor(vocabularySize ** random.nextFloat()) - 1;
+      const word = (rank + topic * 37) % vocabularySize;
+      words.push(word);
+      counts[word]++;
+    }
+    sentenceOffsets[sentence + 1] = words.length;
+  }
+
+  return { words: Int32Array.from(words), sentenceOffsets, counts };
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let normA = 0;
+  let normB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    normA += a[i] * a[i];
+    normB += b[i] * b[i];
+  }
+
+  return dot / Math.sqrt(normA * normB);
+}
+
+before(() => {
+  // `npm test` compiles only TypeScript, so build the WebAssembly kernel here when `npm run build` has not.
+  if (!existsSync(SIMD_KERNEL_PATH)) {
+    execFileSync('npm', ['run', '--silent', 'build:kernel'], { stdio: 'inherit' });
+  }
+});
+
+const AGREEMENT_CASES: Array<Pick<TrainerSettings, 'architecture' | 'sharedNegatives'>> = [
+  { architecture: 'skipgram', sharedNegatives: true },
+  { architecture: 'skipgram', sharedNegatives: false },
+  { architecture: 'cbow', sharedNegatives: false },
+];
+
+for (const { architecture, sharedNegatives } of AGREEMENT_CASES) {
+  test(`SIMD kernel matches reference for ${architecture}, sharedNegatives ${sharedNegatives}`, async () => {
+    const corpus = zipfCorpus(1500, 300);
+    const settings: TrainerSettings = {
+      ...DEFAULT_TRAINER_SETTINGS,
+      architecture,
+      sharedNegatives,
+      vectorSize: 30,
+      window: 6,
+      negative: 7,
+      sample: 0.01,
+      epochs: 3,
+    };
+
+    const reference = await trainVectors(corpus, settings, { kernel: 'reference' });
+    const simd = await trainVectors(corpus, settings, { kernel: 'simd' });
+
+    assert.equal(simd.epochLosses.length, reference.epochLosses.length);
+    for (let epoch = 0; epoch < reference.epochLosses.length; epoch++) {
+      const relativeDifference = Math.abs(simd.epochLosses[epoch] / reference.epochLosses[epoch] - 1);
+      assert.ok(
+        relativeDifference < 1e-3,
+        `epoch ${epoch}: ${simd.epochLosses[epoch]} vs ${reference.epochLosses[epoch]}`,
+      );
+    }
+    for (let word = 0; word < 300; word++) {
+      const row = (vectors: Float32Array): Float32Array => vectors.subarray(word * 30, (word + 1) * 30);
+      const similarity = cosine(row(simd.vectors), row(reference.vectors));
+      assert.ok(similarity > 0.99, `word ${word}: cosine ${similarity}`);
+    }
+  });
+}
+
+test('SIMD kernel is deterministic on one worker', async () => {
+  const corpus = zipfCorpus(500, 200);
+  const settings = { ...DEFAULT_TRAINER_SETTINGS, vectorSize: 20, seed: 3 };
+
+  const first = await trainVectors(corpus, settings, { kernel: 'simd' });
+  const second = await trainVectors(corpus, settings, { kernel: 'simd' });
+
+  assert.deepEqual(second.vectors, first.vectors);
+});
+
+test('SIMD kernel trains on two workers', async () => {
+  const corpus = zipfCorpus(2000, 300);
+
+  const result = await trainVectors(corpus, { ...DEFAULT_TRAINER_SETTINGS, workers: 2, epochs: 3 }, { kernel: 'simd' });
+
+  assert.equal(result.epochLosses.length, 3);
+  assert.ok(result.epochLosses.every(Number.isFinite), `losses ${result.epochLosses.join(', ')}`);
+  assert.ok(result.vectors.every(Number.isFinite));
+});
