@@ -7,7 +7,7 @@ const HNSW_M = 16;
 /** Candidate list size while building; higher builds slower and recalls more. */
 const HNSW_EF_CONSTRUCTION = 200;
 /** Points added between yields to the event loop, so a worker keeps renewing its job lock while it builds. */
-const BUILD_BATCH = 2000;
+const BUILD_BATCH = 250;
 
 export interface Neighbour {
   tokenId: number;
