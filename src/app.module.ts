@@ -22,6 +22,9 @@ import { ModelRepository } from './models/model.repository';
 import { ModelsController } from './models/models.controller';
 import { ModelsResolver } from './models/models.resolver';
 import { ModelsService } from './models/models.service';
+import { ProjectionBuilder } from './projection/projection.builder';
+import { ProjectionController } from './projection/projection.controller';
+import { ProjectionService } from './projection/projection.service';
 import { QueueRepository } from './queue/queue.repository';
 import { SimilarityService } from './similarity/similarity.service';
 import { TokenRepository } from './similarity/token.repository';
@@ -42,20 +45,27 @@ const REPOSITORIES: Provider[] = [
   VectorIndexRepository,
 ];
 
-const API_CONTROLLERS: Type[] = [CapturesController, ModelsController, JobsController, HealthController];
+const API_CONTROLLERS: Type[] = [
+  CapturesController,
+  ModelsController,
+  ProjectionController,
+  JobsController,
+  HealthController,
+];
 const API_PROVIDERS: Provider[] = [
   QueueRepository,
   CapturesService,
   ModelsService,
   JobsService,
   SimilarityService,
+  ProjectionService,
   VectorIndexCache,
   CapturesResolver,
   ModelsResolver,
   JobsResolver,
 ];
 
-const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, TrainingPipeline, TrainingWorker];
+const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, ProjectionBuilder, TrainingPipeline, TrainingWorker];
 
 /** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
 @Module({})

@@ -39,6 +39,8 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) INDEX_CACHE_MODELS = 4;
   /** Training jobs one worker process runs at the same time. Default 1. */
   @Transform(toInt) @IsInt() @Min(1) WORKER_CONCURRENCY = 1;
+  /** Most frequent tokens of a model drawn on its 2-D map; 0 skips the map. Default 20000. */
+  @Transform(toInt) @IsInt() @Min(0) PROJECTION_MAX_TOKENS = 20_000;
 
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
