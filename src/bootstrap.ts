@@ -13,6 +13,7 @@ import { AppModule, Role } from './app.module';
 import { ArtifactRepository } from './artifacts/artifact.repository';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/app-config';
+import { serveDashboard } from './dashboard/dashboard.static';
 import { migrateDatabase } from './database/data-source';
 import { buildOpenApiDocument } from './openapi';
 
@@ -63,6 +64,7 @@ export async function startApplication(role: Role, config: AppConfig): Promise<I
   const artifacts = app.get(ArtifactRepository);
   await artifacts.ensureLayout();
   configureHttp(app);
+  serveDashboard(app);
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',
