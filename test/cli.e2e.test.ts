@@ -11,7 +11,7 @@ const HEADER = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,d
 const BOTNET_DNS = '10.0.0.66|203.0.113.1|53|udp';
 
 /**
- * A capture where a bot's DNS lookups and normal hosts' HTTPS connections each come in runs of 30 flows, so
+ * Builds a capture where a bot's DNS lookups and normal hosts' HTTPS connections each come in runs of 30 flows, so
  * each group shares sentences with itself only.
  */
 function syntheticCapture(): string {
@@ -77,8 +77,8 @@ describe('flow2vec command-line client', () => {
     );
     assert.equal(train.code, 0, train.stderr);
     assert.match(train.stdout, /model \S+ is ready/);
-    // Training this capture takes less than one poll, so the bar may skip the training phase; the scenario 6
-    // dashboard test is where epochs are watched.
+    // Training this capture takes less than one poll, so the bar may skip the training phase. The scenario 6
+    // dashboard test checks the epoch display.
     assert.match(train.stderr, /^queued .* 0% \| epoch - /m);
     assert.match(train.stderr, /^done +\[=+\] 100% /m);
     const modelId = /model (\S+) is ready/.exec(train.stdout)![1];

@@ -58,7 +58,7 @@ function jobRow(job: Job): string[] {
 
 /**
  * Calls a route of a feature the server may not have yet. An unknown route is a 404 with the generic code
- * `NOT_FOUND`; a missing model has its own code (`MODEL_NOT_FOUND`), so the two are told apart.
+ * `NOT_FOUND`; a missing model has its own code (`MODEL_NOT_FOUND`), so the two can be distinguished.
  */
 async function optionalRoute<T>(call: () => Promise<T>, feature: string, baseUrl: string): Promise<T> {
   try {
@@ -189,8 +189,8 @@ export function registerCommands(program: Command, context: Context): void {
       );
     });
 
-  // NOTE: the routes below belong to features other parts of the server add; the client reports a server without
-  // them instead of failing with a bare 404.
+  // NOTE: the server may not have the routes of the three commands below yet. Against such a server they exit with
+  // a message that the feature is unsupported.
   program
     .command('clusters')
     .description("list a model's clusters with their sizes and label classes")

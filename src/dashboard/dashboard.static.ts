@@ -3,7 +3,7 @@ import express from 'express';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** Where `npm run build` puts the dashboard, found from this file's compiled location (dist/src/dashboard). */
+/** Output folder of the dashboard build, found from this file's compiled location (dist/src/dashboard). */
 export const DASHBOARD_DIR = resolve(__dirname, '..', '..', 'dashboard');
 
 /**

@@ -26,7 +26,7 @@ const SEARCH_BATCH = 1000;
 /**
  * Projects the most frequent tokens of a trained model to 2-D with UMAP and writes `projection.json` into the
  * model's artifact folder. The neighbour graph comes from an HNSW index over those tokens (cosine, as the
- * similarity queries use), which is much faster than umap-js's own nearest-neighbour descent; the layout runs on a
+ * similarity queries use) because umap-js's own nearest-neighbour descent is much slower. The layout runs on a
  * worker thread.
  */
 @Injectable()
@@ -40,7 +40,7 @@ export class ProjectionBuilder {
   ) {}
 
   /**
-   * Writes the map, or nothing when PROJECTION_MAX_TOKENS is 0. `vectors` holds one row per vocabulary entry in vocabulary order (count descending), so the first rows are
+   * Writes the map, or nothing when PROJECTION_MAX_TOKENS is 0. `vectors` contains one row per vocabulary entry in vocabulary order (count descending), so the first rows are
    * the most frequent tokens.
    */
   async build(

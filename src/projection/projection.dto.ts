@@ -14,7 +14,7 @@ export class ProjectionResponseDto {
   @ApiProperty({ format: 'uuid' }) modelId: string;
   @ApiProperty({ enum: ['umap'] }) method: string;
   @ApiProperty({ type: ProjectionSettingsDto }) settings: ProjectionSettingsDto;
-  @ApiProperty({ description: 'Tokens in the whole vocabulary; the map holds the most frequent of them' })
+  @ApiProperty({ description: 'Tokens in the whole vocabulary. The map contains the most frequent of them' })
   vocabularySize: number;
   @ApiProperty({ type: [String], description: 'Tokens, most frequent first' }) tokens: string[];
   @ApiProperty({ type: [Number] }) x: number[];

@@ -201,7 +201,7 @@ interface ClusterSummary {
 
 /**
  * Lists the model's clusters. An unknown route is a 404 with the generic code `NOT_FOUND` (a missing model has
- * `MODEL_NOT_FOUND`), and then the page says the server does not provide clusters instead of showing an error.
+ * `MODEL_NOT_FOUND`), and then the page reports that the server does not provide clusters instead of showing an error.
  */
 async function openClusters(model: Model): Promise<void> {
   const section = byId('clusters-section');
