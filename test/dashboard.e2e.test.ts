@@ -84,6 +84,8 @@ describe('dashboard in Chromium', () => {
     await page.fill('#api-key', 'dashboard-test-key');
     await page.click('#api-key-form button');
     await page.waitForSelector('#api-key-status:has-text("key saved")');
+    // The first page load had no key to send; every request from here on must carry it.
+    apiKeyHeaders.length = 0;
 
     await page.setInputFiles('#upload-file', CAPTURE);
     await page.click('#upload-form button');
@@ -148,7 +150,7 @@ describe('dashboard in Chromium', () => {
 
     const foreign = requestedUrls.filter((url) => !url.startsWith(server.baseUrl) && !url.startsWith('data:'));
     assert.deepEqual(foreign, [], 'the page requested other hosts');
-    assert.ok(apiKeyHeaders.length > 0);
+    assert.ok(apiKeyHeaders.length > 0, 'no API request was recorded');
     assert.ok(
       apiKeyHeaders.every((header) => header === 'dashboard-test-key'),
       'an API request went without the key',

@@ -70,10 +70,10 @@ async function refreshCaptures(): Promise<void> {
       row([
         capture.fileName,
         capture.flowCount.toLocaleString(),
-        String(capture.labelClassCounts.Botnet ?? 0),
-        String(capture.labelClassCounts.Normal ?? 0),
-        String(capture.labelClassCounts.Background ?? 0),
-        String(capture.rejectedCount),
+        (capture.labelClassCounts.Botnet ?? 0).toLocaleString(),
+        (capture.labelClassCounts.Normal ?? 0).toLocaleString(),
+        (capture.labelClassCounts.Background ?? 0).toLocaleString(),
+        capture.rejectedCount.toLocaleString(),
         new Date(capture.createdAt).toLocaleString(),
         button('Train…', () => {
           byId<HTMLSelectElement>('train-capture').value = capture.id;

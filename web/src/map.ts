@@ -55,8 +55,8 @@ export function drawTokenMap(element: HTMLElement, projection: Projection, onCli
       trigger: 'item',
       formatter: (params: { value: Point }) => tooltipOf(projection, params.value[2]),
     },
-    xAxis: { type: 'value', scale: true, splitLine: { show: false } },
-    yAxis: { type: 'value', scale: true, splitLine: { show: false } },
+    xAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false } },
+    yAxis: { type: 'value', scale: true, splitLine: { show: false }, axisLine: { onZero: false } },
     dataZoom: [
       { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
       { type: 'inside', yAxisIndex: 0, filterMode: 'none' },
