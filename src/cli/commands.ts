@@ -86,18 +86,19 @@ export function registerCommands(program: Command, context: Context): void {
       const { options, client } = context();
       const bar = options.json
         ? null
-        : new SingleBar({ format: 'upload [{bar}] {percentage}% {value}/{total} MB', noTTYOutput: true });
+        : new SingleBar({ format: 'upload [{bar}] {percentage}% {sentMb}/{totalMb} MB', noTTYOutput: true });
       let started = false;
 
       const capture = await client
         .upload<{ id: string; flowCount: number; rejectedCount: number; labelClassCounts: Record<string, number> }>(
           file,
           (sent, total) => {
+            const totalMb = (total / 1e6).toFixed(1);
             if (!started) {
-              bar?.start(Math.ceil(total / 1e6), 0);
+              bar?.start(total, 0, { sentMb: '0.0', totalMb });
               started = true;
             }
-            bar?.update(Math.floor(sent / 1e6));
+            bar?.update(sent, { sentMb: (sent / 1e6).toFixed(1), totalMb });
           },
         )
         .finally(() => bar?.stop());
