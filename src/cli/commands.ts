@@ -190,8 +190,9 @@ export function registerCommands(program: Command, context: Context): void {
       );
     });
 
-  // NOTE: the server may not have the routes of the three commands below yet. Against such a server they exit with
-  // a message that the feature is unsupported.
+  // NOTE: the server may not have the routes of the three commands below yet, so their paths and the classify
+  // request body are assumptions. Against a server without them they exit with a message that the feature is
+  // unsupported.
   program
     .command('clusters')
     .description("list a model's clusters with their sizes and label classes")

@@ -193,6 +193,7 @@ async function showNeighbours(token: string): Promise<void> {
   );
 }
 
+// NOTE: no server route for clusters exists yet, so this shape is an assumption that no test has checked.
 interface ClusterSummary {
   id: number;
   size: number;

@@ -31,6 +31,7 @@ function tooltipOf(projection: Projection, row: number): string {
   );
 }
 
+// NOTE: points are coloured by label class only, because the projection file carries no cluster ids yet.
 /**
  * Draws the projection as one scatter series per label class, with wheel zoom, drag to pan, tooltips and a
  * click handler that receives the clicked token.
