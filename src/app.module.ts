@@ -23,6 +23,9 @@ import { ModelRepository } from './models/model.repository';
 import { ModelsController } from './models/models.controller';
 import { ModelsResolver } from './models/models.resolver';
 import { ModelsService } from './models/models.service';
+import { ProjectionBuilder } from './projection/projection.builder';
+import { ProjectionController } from './projection/projection.controller';
+import { ProjectionService } from './projection/projection.service';
 import { QueueRepository } from './queue/queue.repository';
 import { SimilarityService } from './similarity/similarity.service';
 import { TokenRepository } from './similarity/token.repository';
@@ -56,6 +59,7 @@ const API_CONTROLLERS: Type[] = [
   ModelsController,
   SimilarityController,
   VocabularySearchController,
+  ProjectionController,
   JobsController,
   HealthController,
   ...ACCESS_CONTROLLERS,
@@ -73,13 +77,14 @@ const API_PROVIDERS: Provider[] = [
   VocabularySearchService,
   VocabularySearchRepository,
   VocabularySearchResolver,
+  ProjectionService,
   CapturesResolver,
   ModelsResolver,
   JobsResolver,
   ...ACCESS_PROVIDERS,
 ];
 
-const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, TrainingPipeline, TrainingWorker];
+const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, ProjectionBuilder, TrainingPipeline, TrainingWorker];
 
 /** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
 @Module({})

@@ -18,6 +18,7 @@ import { ArtifactRepository } from './artifacts/artifact.repository';
 import { API_PREFIX } from './common/api-prefix';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { AppConfig } from './config/app-config';
+import { serveDashboard } from './dashboard/dashboard.static';
 import { migrateDatabase } from './database/data-source';
 import { buildOpenApiDocument } from './openapi';
 
@@ -70,6 +71,7 @@ export async function startApplication(role: Role, config: AppConfig): Promise<I
   await prepareApiKeys(app.get(ApiKeyService), config, logger);
   configureHttpSecurity(app, config);
   configureHttp(app);
+  serveDashboard(app);
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',

@@ -41,6 +41,11 @@ export class ArtifactRepository {
     return join(this.modelDir(modelId), 'index.hnsw');
   }
 
+  /** The model's 2-D map of its most frequent tokens, as JSON. */
+  projectionPath(modelId: string): string {
+    return join(this.modelDir(modelId), 'projection.json');
+  }
+
   /** A fresh path under `tmp/` for a file that is renamed into place once complete. */
   temporaryPath(suffix = ''): string {
     return join(this.root, 'tmp', `${randomUUID()}${suffix}`);

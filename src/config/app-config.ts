@@ -49,6 +49,8 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) INDEX_CACHE_MB = 2048;
   /** Training jobs one worker process runs at the same time. Default 1. */
   @Transform(toInt) @IsInt() @Min(1) WORKER_CONCURRENCY = 1;
+  /** Most frequent tokens of a model drawn on its 2-D map; 0 skips the map. Default 20000. */
+  @Transform(toInt) @IsInt() @Min(0) PROJECTION_MAX_TOKENS = 20_000;
 
   /**
    * Admin API key the server accepts from its first start on (at least 32 characters from

@@ -15,6 +15,11 @@ export class JobRepository {
     return this.jobs.findOne({ where: { modelId }, order: { createdAt: 'DESC' } });
   }
 
+  /** Jobs newest first, with the total count. */
+  list(limit: number, offset: number): Promise<[JobEntity[], number]> {
+    return this.jobs.findAndCount({ order: { createdAt: 'DESC', id: 'ASC' }, take: limit, skip: offset });
+  }
+
   async update(id: string, changes: Partial<Omit<JobEntity, 'id'>>): Promise<void> {
     await this.jobs.update({ id }, changes);
   }

@@ -1,12 +1,26 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { PageQueryDto } from '../common/pagination.dto';
 import { JobResponseDto } from './job.dto';
 import { JobsService } from './jobs.service';
+
+class JobPageDto {
+  @ApiProperty({ type: [JobResponseDto] }) items: JobResponseDto[];
+  @ApiProperty() total: number;
+}
 
 @ApiTags('jobs')
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List jobs, newest first' })
+  @ApiOkResponse({ type: JobPageDto })
+  async list(@Query() page: PageQueryDto): Promise<JobPageDto> {
+    const [items, total] = await this.jobs.list(page.limit, page.offset);
+    return { items: items.map((item) => JobResponseDto.from(item)), total };
+  }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a job with its state, phase and progress' })

@@ -16,4 +16,8 @@ export class JobsService {
 
     return job;
   }
+
+  list(limit: number, offset: number): Promise<[JobEntity[], number]> {
+    return this.jobs.list(limit, offset);
+  }
 }

@@ -6,6 +6,7 @@ import { parseCapture } from '../captures/capture-parser';
 import { JobPhase, JobProgress } from '../entities/job.entity';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelRepository } from '../models/model.repository';
+import { ProjectionBuilder } from '../projection/projection.builder';
 import { VectorIndexRepository } from '../similarity/vector-index.repository';
 import { assertTrainerFits, InvalidTrainingCorpusError, TrainerSettingsError, trainVectors } from '../trainer/trainer';
 import { BuiltCorpus, CorpusBuilder } from './corpus-builder';
@@ -36,6 +37,7 @@ export class TrainingPipeline {
     private readonly vocabularies: VocabularyRepository,
     private readonly vectorIndexes: VectorIndexRepository,
     private readonly artifacts: ArtifactRepository,
+    private readonly projections: ProjectionBuilder,
   ) {}
 
   async run(modelId: string, report: ProgressReporter, signal: AbortSignal): Promise<void> {
@@ -54,6 +56,7 @@ export class TrainingPipeline {
       const built = await this.readCorpus(model, report, signal);
       const vectors = await this.train(model, built, report, signal);
       await this.writeArtifacts(model, vectors, report);
+      await this.project(model, vectors, built, report, signal);
       await this.save(model, built, report);
     } catch (error) {
       await this.artifacts.remove(this.artifacts.modelDir(modelId));
@@ -144,9 +147,24 @@ export class TrainingPipeline {
     );
 
     const index = await this.vectorIndexes.build(vectors, dimensions, model.definition.trainer.seed, (fraction) =>
-      report('indexing', { fraction: phaseFraction('indexing', fraction) }),
+      report('indexing', { fraction: phaseFraction('indexing', fraction / 2) }),
     );
     await this.artifacts.writeAtomically(this.artifacts.indexPath(model.id), (path) => index.writeTo(path));
+  }
+
+  /** Writes the 2-D map; it takes the second half of the indexing phase's progress. */
+  private async project(
+    model: ModelEntity,
+    vectors: Float32Array,
+    built: BuiltCorpus,
+    report: ProgressReporter,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.projections.build(model.id, vectors, built.vocabulary.entries, {
+      seed: model.definition.trainer.seed,
+      signal,
+      onProgress: (fraction) => report('indexing', { fraction: phaseFraction('indexing', 0.5 + fraction / 2) }),
+    });
   }
 
   private async save(model: ModelEntity, built: BuiltCorpus, report: ProgressReporter): Promise<void> {

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+import { json, REPO_ROOT, SHARED_DATA, startTestServer, TestServer } from './support/test-server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CAPTURE = join(SHARED_DATA, 'scenario06_capture20110816.binetflow.gz');
+const SCREENSHOT_DIR = join(tmpdir(), 'flow2vec-screenshots', new Date().toISOString().replace(/[:.]/g, '-'));
+/** Tokens on the map; fewer than the default 20,000 keep the layout step under a minute on two cores. */
+const MAP_TOKENS = '5000';
+
+/** The hook the dashboard exposes for locating a token's point on the map. */
+interface MapWindow {
+  flow2vecMap: { pointPosition(token: string): { x: number; y: number } | null };
+}
+
+/**
+ * The dashboard in headless Chromium against a real server: scenario 6 uploaded through the page, a model trained
+ * from the page's form, the job watched until done, the map opened and a point clicked for its neighbours.
+ */
+describe('dashboard in Chromium', () => {
+  let server: TestServer;
+  let browser: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const requestedUrls: string[] = [];
+  const apiKeyHeaders: (string | undefined)[] = [];
+
+  before(async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: install Debian's Chromium with "apt-get install -y chromium" (.ci/run does this)`,
+    );
+    assert.ok(
+      existsSync(join(REPO_ROOT, 'dist', 'dashboard', 'index.html')),
+      'dist/dashboard is missing: run "npm run build" before the tests',
+    );
+
+    server = await startTestServer({ env: { PROJECTION_MAX_TOKENS: MAP_TOKENS } });
+    userDataDir = await mkdtemp(join(tmpdir(), 'flow2vec-chromium-'));
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    console.log(`Dashboard screenshots: ${SCREENSHOT_DIR}`);
+
+    // A fresh profile per run, so no stored API key or cache carries over between runs.
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      viewport: { width: 1400, height: 1000 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('request', (request) => {
+      requestedUrls.push(request.url());
+      if (request.url().includes('/api/v1/')) {
+        apiKeyHeaders.push(request.headers()['x-api-key']);
+      }
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (userDataDir) {
+      await rm(userDataDir, { recursive: true, force: true });
+    }
+  });
+
+  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage: true });
+
+  it('uploads, trains, maps and lists neighbours', { timeout: 40 * 60_000 }, async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await page.fill('#api-key', server.adminKey);
+    await page.click('#api-key-form button');
+    await page.waitForSelector('#api-key-status:has-text("key saved")');
+    // The first page load had no key to send; every request from here on must carry it.
+    apiKeyHeaders.length = 0;
+
+    await page.setInputFiles('#upload-file', CAPTURE);
+    await page.click('#upload-form button');
+    await page.waitForSelector('#upload-status:has-text("Uploaded")', { timeout: 10 * 60_000 });
+    assert.match((await page.textContent('#upload-status')) ?? '', /558,919 flows/);
+    await screenshot('01-capture-uploaded.png');
+
+    // One epoch and 50 dimensions keep training within a few minutes on two cores.
+    await page.fill('#train-name', 'scenario 6 from the dashboard');
+    await page.fill('#train-vector-size', '50');
+    await page.fill('#train-epochs', '1');
+    await page.click('#train-form button');
+
+    // NOTE: the trainer reports the running epoch counted from 0 and only the finished run as epoch 1 of 1, so
+    // the row is matched on the epoch count alone.
+    await page.waitForSelector('#job-rows tr[data-state="active"] td:text-matches("^[01] / 1$")', {
+      timeout: 10 * 60_000,
+    });
+    await screenshot('02-job-training.png');
+    const activeRow = await page.textContent('#job-rows tr[data-state="active"]');
+    assert.match(activeRow ?? '', /training/);
+
+    await page.waitForSelector('#job-rows tr[data-state="completed"]', { timeout: 30 * 60_000 });
+    await page.waitForSelector('#model-rows tr[data-status="ready"] button:has-text("Map")', { timeout: 60_000 });
+    const jobRow = await page.textContent('#job-rows tr[data-state="completed"]');
+    assert.match(jobRow ?? '', /done/);
+    assert.match(jobRow ?? '', /100%/);
+    await screenshot('03-job-done.png');
+
+    await page.click('#model-rows tr[data-status="ready"] button:has-text("Map")');
+    await page.waitForSelector('#map-status:has-text("laid out with UMAP")');
+    await page.waitForSelector('#map canvas');
+    const modelId = await page.getAttribute('#model-rows tr[data-status="ready"]', 'data-model-id');
+    assert.ok(modelId, 'the ready model row has no model id');
+    const projection = await json(await server.fetch(`/api/v1/models/${modelId}/projection`));
+    assert.equal(projection.tokens.length, Number(MAP_TOKENS));
+
+    // The most frequent botnet token: drawn on top of the other classes, so the click lands on it.
+    const row = projection.labelClasses.indexOf('Botnet');
+    assert.ok(row >= 0, 'no botnet token on the map');
+    const token: string = projection.tokens[row];
+    const position = await page.evaluate(
+      (wanted) => (globalThis as unknown as MapWindow).flow2vecMap.pointPosition(wanted),
+      token,
+    );
+    assert.ok(position, `no point for ${token}`);
+    const { x, y } = position as { x: number; y: number };
+    await page.mouse.move(x, y);
+    await page.mouse.click(x, y);
+    await page.waitForSelector('#neighbours li');
+    const clicked = (await page.textContent('#neighbours-query')) ?? '';
+    assert.ok(
+      projection.tokens.includes(clicked.split(' ')[0]),
+      `the clicked point "${clicked}" is not a token on the map`,
+    );
+    assert.equal(await page.locator('#neighbours li').count(), 10);
+    await page.mouse.move(x, y);
+    await screenshot('04-map-neighbours.png');
+
+    await page.click('#model-rows tr[data-status="ready"] button:has-text("Clusters")');
+    await page.waitForSelector('#clusters-status:has-text("clusters")');
+
+    const foreign = requestedUrls.filter((url) => !url.startsWith(server.baseUrl) && !url.startsWith('data:'));
+    assert.deepEqual(foreign, [], 'the page requested other hosts');
+    assert.ok(apiKeyHeaders.length > 0, 'no API request was recorded');
+    assert.ok(
+      apiKeyHeaders.every((header) => header === server.adminKey),
+      'an API request went without the key',
+    );
+  });
+});
