@@ -8,7 +8,9 @@ export type DomainErrorCode =
   | 'MODEL_NOT_READY'
   | 'CAPTURE_UNREADABLE'
   | 'UPLOAD_TOO_LARGE'
-  | 'INDEX_UNAVAILABLE';
+  | 'INDEX_UNAVAILABLE'
+  | 'JOB_FINISHED'
+  | 'VECTORS_UNREADABLE';
 
 /** A failure with a stable code and a message that names the bad value and what to do about it. */
 export class DomainError extends Error {

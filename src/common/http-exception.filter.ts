@@ -12,8 +12,10 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'TOKEN_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'MODEL_NOT_READY':
+    case 'JOB_FINISHED':
       return HttpStatus.CONFLICT;
     case 'CAPTURE_UNREADABLE':
+    case 'VECTORS_UNREADABLE':
       return HttpStatus.UNPROCESSABLE_ENTITY;
     case 'UPLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
