@@ -55,8 +55,9 @@ export class TrainingPipeline {
   /**
    * Trains the version and marks it ready together with its vocabulary and the job's completion, in one
    * transaction. Any failure removes the version's files; the version is never visible as ready with parts missing.
+   * Returns false when an earlier attempt had already made the version ready.
    */
-  async run(target: TrainingTarget, report: ProgressReporter, signal: AbortSignal): Promise<void> {
+  async run(target: TrainingTarget, report: ProgressReporter, signal: AbortSignal): Promise<boolean> {
     const version = await this.models.findVersionById(target.versionId);
     if (!version) {
       throw new PermanentTrainingError(`Model version ${target.versionId} no longer exists`);
@@ -64,7 +65,7 @@ export class TrainingPipeline {
 
     // A previous attempt may have committed the version and died before BullMQ recorded the job as done.
     if (version.status === 'ready') {
-      return;
+      return false;
     }
 
     const started = await this.models.transitionVersion(undefined, version.id, ['queued', 'training'], {
@@ -82,6 +83,7 @@ export class TrainingPipeline {
       const vectors = await this.train(version, built, report, signal);
       await this.writeArtifacts(version, vectors, report, signal);
       await this.save(target, version, built, report);
+      return true;
     } catch (error) {
       await this.artifacts.remove(this.artifacts.modelDir(version.id));
       throw error instanceof TrainingCancelledError || signal.aborted ? (signal.reason ?? error) : error;

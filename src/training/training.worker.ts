@@ -89,10 +89,12 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     const reporter = new JobProgressReporter(job, this.jobs, this.logger);
     const cancelCheck = setInterval(() => void this.checkCancelled(jobId, controller), CANCEL_CHECK_INTERVAL_MS);
     try {
-      await this.pipeline.run({ jobId, versionId }, reporter.report, controller.signal);
+      const trained = await this.pipeline.run({ jobId, versionId }, reporter.report, controller.signal);
       const phaseSeconds = await reporter.finish();
-      await this.jobs.update(jobId, { phaseSeconds });
-      await this.models.updateVersion(versionId, { phaseSeconds });
+      if (trained) {
+        await this.jobs.update(jobId, { phaseSeconds });
+        await this.models.updateVersion(versionId, { phaseSeconds });
+      }
       this.logger.log(`Job ${jobId} completed; model ${modelId} version ${versionId} is ready`);
     } catch (error) {
       await reporter.finish();
