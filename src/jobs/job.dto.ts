@@ -1,7 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { JOB_PHASES, JOB_STATES, JobEntity } from '../entities/job.entity';
-import { PhaseSecondsDto } from '../models/model.dto';
+import { PhaseSecondsDto, toPhaseSeconds } from '../models/model.dto';
 
 @ObjectType('JobProgress')
 export class JobProgressDto {
@@ -60,7 +60,7 @@ export class JobResponseDto {
       phase: entity.phase,
       progress: entity.progress,
       attempts: entity.attempts,
-      phaseSeconds: Object.entries(entity.phaseSeconds ?? {}).map(([phase, seconds]) => ({ phase, seconds })),
+      phaseSeconds: toPhaseSeconds(entity.phaseSeconds),
       error: entity.error,
       createdAt: entity.createdAt,
       startedAt: entity.startedAt,

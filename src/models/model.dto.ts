@@ -209,9 +209,17 @@ function versionFields(version: ModelVersionEntity): ModelVersionFieldsDto {
     sentenceCount: version.sentenceCount,
     trainingSeconds: version.trainingSeconds,
     epochLosses: version.epochLosses,
-    phaseSeconds: Object.entries(version.phaseSeconds ?? {}).map(([phase, seconds]) => ({ phase, seconds })),
+    phaseSeconds: toPhaseSeconds(version.phaseSeconds),
     error: version.error,
     createdAt: version.createdAt,
     readyAt: version.readyAt,
   };
+}
+
+/** Lists the seconds of each phase in the order the phases run. */
+export function toPhaseSeconds(record: Record<string, number> | null): PhaseSecondsDto[] {
+  return JOB_PHASES.filter((phase) => record?.[phase] !== undefined).map((phase) => ({
+    phase,
+    seconds: record![phase],
+  }));
 }

@@ -8,7 +8,7 @@ const HNSW_M = 16;
 const HNSW_EF_CONSTRUCTION = 200;
 /**
  * Maximum time spent inserting points between two yields to the event loop, in milliseconds, so a worker keeps
- * renewing its job lock and a process that also serves the API keeps answering while an index builds. A count of
+ * renewing its job lock and a process that also serves the API keeps responding while an index builds. A count of
  * points would not bound this: one insertion takes from microseconds to milliseconds with the size and load.
  */
 const BUILD_SLICE_MS = 50;
