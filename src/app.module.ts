@@ -2,6 +2,8 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
+import { MulterModule } from '@nestjs/platform-express';
+import { join, resolve } from 'node:path';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ACCESS_CONTROLLERS, ACCESS_PROVIDERS } from './access/access.providers';
 import { graphqlLimits } from './access/graphql-limits';
@@ -15,6 +17,9 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions, ENTITIES } from './database/data-source';
 import { HealthController } from './health/health.controller';
+import { InterchangeController } from './interchange/interchange.controller';
+import { InterchangeService } from './interchange/interchange.service';
+import { JobReconciler } from './jobs/job-reconciler';
 import { JobRepository } from './jobs/job.repository';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsResolver } from './jobs/jobs.resolver';
@@ -50,8 +55,10 @@ const REPOSITORIES: Provider[] = [
   CaptureRepository,
   JobRepository,
   ModelRepository,
+  QueueRepository,
   TokenRepository,
   VectorIndexRepository,
+  VocabularyRepository,
 ];
 
 const API_CONTROLLERS: Type[] = [
@@ -60,12 +67,12 @@ const API_CONTROLLERS: Type[] = [
   SimilarityController,
   VocabularySearchController,
   ProjectionController,
+  InterchangeController,
   JobsController,
   HealthController,
   ...ACCESS_CONTROLLERS,
 ];
 const API_PROVIDERS: Provider[] = [
-  QueueRepository,
   CapturesService,
   ModelsService,
   JobsService,
@@ -78,13 +85,14 @@ const API_PROVIDERS: Provider[] = [
   VocabularySearchRepository,
   VocabularySearchResolver,
   ProjectionService,
+  InterchangeService,
   CapturesResolver,
   ModelsResolver,
   JobsResolver,
   ...ACCESS_PROVIDERS,
 ];
 
-const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, ProjectionBuilder, TrainingPipeline, TrainingWorker];
+const WORKER_PROVIDERS: Provider[] = [ProjectionBuilder, TrainingPipeline, TrainingWorker, JobReconciler];
 
 /** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
 @Module({})
@@ -110,6 +118,12 @@ export class AppModule {
                 ...graphqlLimits(config),
               }),
               DiscoveryModule,
+              // File fields read through FileInterceptor (word2vec import) go to the artifact tmp folder on disk,
+              // never into memory. Capture uploads stream through busboy instead.
+              MulterModule.register({
+                dest: join(resolve(config.DATA_DIR), 'tmp'),
+                limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10 },
+              }),
             ]
           : []),
       ],

@@ -97,7 +97,9 @@ describe('model serving', () => {
     const target = join(server.dataDir, 'models', fixture.modelId);
     await rename(join(staging, 'vectors.f32'), join(target, 'vectors.f32'));
     await rename(join(staging, 'index.hnsw'), join(target, 'index.hnsw'));
-    await server.query(`UPDATE models SET "readyAt" = now() + interval '1 second' WHERE id = $1`, [fixture.modelId]);
+    await server.query(`UPDATE model_versions SET "readyAt" = now() + interval '1 second' WHERE id = $1`, [
+      fixture.modelId,
+    ]);
 
     const after = await waitFor(
       async () => {

@@ -26,7 +26,7 @@ export class CaptureRepository {
   /** Ids of the models trained, or being trained, on the capture. */
   async modelsUsing(captureId: string): Promise<string[]> {
     const rows: { id: string }[] = await this.captures.query(
-      'SELECT id FROM models WHERE $1 = ANY("captureIds") ORDER BY "createdAt"',
+      'SELECT DISTINCT "modelId" AS id FROM model_versions WHERE $1 = ANY("captureIds") ORDER BY id',
       [captureId],
     );
     return rows.map((row) => row.id);

@@ -16,7 +16,9 @@ export type DomainErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
-  | 'API_KEY_NOT_FOUND';
+  | 'API_KEY_NOT_FOUND'
+  | 'JOB_FINISHED'
+  | 'VECTORS_UNREADABLE';
 
 /** A failure with a stable code and a message that names the bad value and what to do about it. */
 export class DomainError extends Error {

@@ -71,6 +71,15 @@ export class AppConfig {
   /** Comma-separated origins allowed to call the API from a browser. Empty by default, which sends no CORS headers. */
   @IsString() CORS_ORIGINS = '';
 
+  /**
+   * BullMQ lock duration of a running training job, in milliseconds. The worker renews the lock every half of it;
+   * a job whose lock lapses (its worker died) is taken over by another worker after at most about twice this.
+   * Default 30,000.
+   */
+  @Transform(toInt) @IsInt() @Min(1000) JOB_LOCK_MS = 30_000;
+  /** Delay before the first retry of a failed training job, in milliseconds; each later retry doubles it. Default 5,000. */
+  @Transform(toInt) @IsInt() @Min(0) RETRY_DELAY_MS = 5_000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 

@@ -8,11 +8,21 @@ import { CaptureEntity } from '../entities/capture.entity';
 import { JobEntity } from '../entities/job.entity';
 import { CutTokenEntity } from '../entities/cut-token.entity';
 import { ModelEntity } from '../entities/model.entity';
+import { ModelVersionEntity } from '../entities/model-version.entity';
 import { TokenEntity } from '../entities/token.entity';
 
 const MIGRATION_LOCK_KEY = 728150201;
 
-export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, CutTokenEntity, JobEntity, ApiKeyEntity, AuditRecordEntity];
+export const ENTITIES = [
+  CaptureEntity,
+  ModelEntity,
+  ModelVersionEntity,
+  TokenEntity,
+  CutTokenEntity,
+  JobEntity,
+  ApiKeyEntity,
+  AuditRecordEntity,
+];
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {

@@ -13,12 +13,9 @@ export class ProjectionService {
 
   /** Opens the model's `projection.json`; the file is already JSON, so it is streamed as it is. */
   async open(modelId: string): Promise<ReadStream> {
-    const model = await this.models.get(modelId);
-    if (model.status !== 'ready') {
-      throw new DomainError('MODEL_NOT_READY', `Model ${modelId} is ${model.status}; its map exists once it is ready`);
-    }
-
-    const path = this.artifacts.projectionPath(modelId);
+    // The map of the newest ready version; resolving it rejects a model that has none yet.
+    const version = await this.models.resolveServingVersion(modelId);
+    const path = this.artifacts.projectionPath(version.id);
     if (!(await this.artifacts.exists(path))) {
       throw new DomainError(
         'PROJECTION_NOT_FOUND',

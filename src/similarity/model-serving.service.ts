@@ -112,25 +112,26 @@ export class ModelServingService {
   }
 
   /**
-   * Decides which artifacts and vocabulary serve a model; no other code picks them.
-   * TODO: when models get versions, take the version from the models service here instead of readyAt.
+   * Decides which artifacts and vocabulary serve a model: those of its newest ready version, whose id keys both
+   * its token rows and its artifact folder. No other code picks them.
    */
   private async servingSource(modelId: string): Promise<ServingSource> {
-    const model = await this.models.get(modelId);
-    if (model.status !== 'ready' || model.vocabularySize === null || model.readyAt === null) {
+    const version = await this.models.resolveServingVersion(modelId);
+    if (version.vocabularySize === null) {
       throw new DomainError(
         'MODEL_NOT_READY',
-        `Model ${modelId} is ${model.status}, not ready; poll its job until it completes`,
+        `Model ${modelId} has no stored vocabulary yet; poll its job until it completes`,
       );
     }
 
     return {
-      modelId: model.id,
-      version: model.readyAt.toISOString(),
-      definition: model.definition,
-      vocabularySize: model.vocabularySize,
-      indexPath: this.artifacts.indexPath(model.id),
-      vectorsPath: this.artifacts.vectorsPath(model.id),
+      modelId: version.id,
+      // readyAt is part of the key, so files replaced under the same version id are reloaded too.
+      version: `${version.id}@${version.readyAt?.toISOString()}`,
+      definition: version.definition,
+      vocabularySize: version.vocabularySize,
+      indexPath: this.artifacts.indexPath(version.id),
+      vectorsPath: this.artifacts.vectorsPath(version.id),
     };
   }
 }

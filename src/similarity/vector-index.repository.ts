@@ -6,8 +6,12 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 const HNSW_M = 16;
 /** Candidate list size while building; higher builds slower and recalls more. */
 const HNSW_EF_CONSTRUCTION = 200;
-/** Points added between yields to the event loop, so a worker keeps renewing its job lock while it builds. */
-const BUILD_BATCH = 250;
+/**
+ * Maximum time spent inserting points between two yields to the event loop, in milliseconds, so a worker keeps
+ * renewing its job lock and a process that also serves the API keeps responding while an index builds. A count of
+ * points would not bound this: one insertion takes from microseconds to milliseconds with the size and load.
+ */
+const BUILD_SLICE_MS = 50;
 
 export interface Neighbour {
   tokenId: number;
@@ -55,11 +59,13 @@ export class VectorIndexRepository {
     const index = new HierarchicalNSW('cosine', dimensions);
     index.initIndex(Math.max(size, 1), HNSW_M, HNSW_EF_CONSTRUCTION, seed);
 
+    let sliceStart = performance.now();
     for (let tokenId = 0; tokenId < size; tokenId++) {
       index.addPoint(Array.from(vectors.subarray(tokenId * dimensions, (tokenId + 1) * dimensions)), tokenId);
-      if (tokenId % BUILD_BATCH === BUILD_BATCH - 1) {
+      if (performance.now() - sliceStart >= BUILD_SLICE_MS) {
         onProgress?.((tokenId + 1) / size);
         await yieldToEventLoop();
+        sliceStart = performance.now();
       }
     }
 

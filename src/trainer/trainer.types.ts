@@ -42,6 +42,7 @@ export interface TrainingCorpus {
 }
 
 export interface TrainerProgress {
+  /** Epoch in progress, counted from 0. */
   epoch: number;
   epochs: number;
   /** Words processed so far over all epochs, before down-sampling. */

@@ -19,13 +19,8 @@ export class VocabularySearchService {
   ) {}
 
   async search(modelId: string, query: VocabularySearchQueryDto): Promise<VocabularyPageDto> {
-    const model = await this.models.get(modelId);
-    if (model.status !== 'ready') {
-      throw new DomainError(
-        'MODEL_NOT_READY',
-        `Model ${modelId} is ${model.status}, not ready; its vocabulary is not stored yet`,
-      );
-    }
+    // Token rows are keyed by the id of the newest ready version, which resolving checks exists.
+    const model = await this.models.resolveServingVersion(modelId);
 
     let cidr: { range: string; positions: number[] } | undefined;
     if (query.cidr) {

@@ -88,9 +88,11 @@ async function insertModel(
     vocabulary: { minCount, maxFinalVocab: null },
     trainer: { vectorSize: dimensions, seed: 1 },
   };
+  await server.query(`INSERT INTO models (id, name) VALUES ($1, 'query fixture')`, [modelId]);
+  // The first version of a model shares the model's id, as the training pipeline lays it out.
   await server.query(
-    `INSERT INTO models (id, name, status, "captureIds", definition, "vocabularySize", "readyAt")
-     VALUES ($1, 'query fixture', 'ready', '{}', $2, $3, now())`,
+    `INSERT INTO model_versions (id, "modelId", version, status, "captureIds", definition, "vocabularySize", "readyAt")
+     VALUES ($1, $1, 1, 'ready', '{}', $2, $3, now())`,
     [modelId, JSON.stringify(definition), tokens.length],
   );
   await server.query(
