@@ -28,4 +28,9 @@ describe('toModelDefinition', () => {
 
     assert.deepEqual(next.sentences, { mode: 'time', length: 30, seconds: 60 });
   });
+
+  it('sharedNegatives defaults on and can be turned off', () => {
+    assert.equal(toModelDefinition({}).trainer.sharedNegatives, true);
+    assert.equal(toModelDefinition({ trainer: { sharedNegatives: false } }).trainer.sharedNegatives, false);
+  });
 });

@@ -221,6 +221,16 @@ export class TrainerSettingsDto {
   @Min(0)
   @Max(2 ** 31 - 1)
   seed?: number;
+
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      "Draw a centre word's noise words once and reuse them for all its context words, which trains several " +
+      "times faster. false draws them for every (context, centre) pair, as gensim's Word2Vec does.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  sharedNegatives?: boolean;
 }
 
 /** The settings shared by a new model and a retraining; each one left out keeps its default or previous value. */
@@ -284,6 +294,7 @@ export const DEFAULT_MODEL_DEFINITION: ModelDefinition = {
     minAlpha: 0.0001,
     workers: 1,
     seed: 1,
+    sharedNegatives: true,
   },
   clustering: { k: 20, maxIterations: 100 },
 };

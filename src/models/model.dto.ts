@@ -84,6 +84,9 @@ export class TrainerSettingsResponseDto {
   @ApiProperty() @Field(() => Float) minAlpha: number;
   @ApiProperty() @Field(() => Int) workers: number;
   @ApiProperty() @Field(() => Int) seed: number;
+  @ApiProperty({ description: "Noise words drawn once per centre word (true) or per pair, as gensim (false)" })
+  @Field()
+  sharedNegatives: boolean;
 }
 
 @ObjectType('SentenceSettings')
@@ -199,6 +202,8 @@ function versionFields(version: ModelVersionEntity): ModelVersionFieldsDto {
     sentences: definition.sentences,
     trainer: {
       ...definition.trainer,
+      // Definitions stored before the setting existed were trained with the trainer's default, shared noise words.
+      sharedNegatives: definition.trainer.sharedNegatives ?? true,
       minCount: definition.vocabulary.minCount,
       maxFinalVocab: definition.vocabulary.maxFinalVocab,
     },
