@@ -169,6 +169,13 @@ describe('clusterVectors', () => {
     );
   });
 
+  it('rejects a negative tolerance', () => {
+    assert.throws(
+      () => clusterVectors(new Float32Array(6), 3, { k: 1, seed: 1, tolerance: -1 }),
+      /Invalid tolerance -1/,
+    );
+  });
+
   it('rejects k below 1', () => {
     assert.throws(() => clusterVectors(new Float32Array(6), 3, { k: 0, seed: 1 }), /Invalid k 0/);
   });

@@ -121,6 +121,9 @@ function validateInput(vectors: Float32Array, dim: number, options: ClusterOptio
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
     throw new RangeError(`Invalid batchSize ${options.batchSize}: expected a positive integer.`);
   }
+  if (options.tolerance !== undefined && !(options.tolerance >= 0 && Number.isFinite(options.tolerance))) {
+    throw new RangeError(`Invalid tolerance ${options.tolerance}: expected a finite number of 0 or more.`);
+  }
 }
 
 /** With k = n every vector is its own cluster, so no iteration is needed and the inertia is 0. */
