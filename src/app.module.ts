@@ -12,6 +12,9 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions, ENTITIES } from './database/data-source';
 import { HealthController } from './health/health.controller';
+import { InterchangeController } from './interchange/interchange.controller';
+import { InterchangeService } from './interchange/interchange.service';
+import { JobReconciler } from './jobs/job-reconciler';
 import { JobRepository } from './jobs/job.repository';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsResolver } from './jobs/jobs.resolver';
@@ -36,24 +39,32 @@ const REPOSITORIES: Provider[] = [
   CaptureRepository,
   JobRepository,
   ModelRepository,
+  QueueRepository,
   TokenRepository,
   VectorIndexRepository,
+  VocabularyRepository,
 ];
 
-const API_CONTROLLERS: Type[] = [CapturesController, ModelsController, JobsController, HealthController];
+const API_CONTROLLERS: Type[] = [
+  CapturesController,
+  ModelsController,
+  InterchangeController,
+  JobsController,
+  HealthController,
+];
 const API_PROVIDERS: Provider[] = [
-  QueueRepository,
   CapturesService,
   ModelsService,
   JobsService,
   SimilarityService,
   VectorIndexCache,
+  InterchangeService,
   CapturesResolver,
   ModelsResolver,
   JobsResolver,
 ];
 
-const WORKER_PROVIDERS: Provider[] = [VocabularyRepository, TrainingPipeline, TrainingWorker];
+const WORKER_PROVIDERS: Provider[] = [TrainingPipeline, TrainingWorker, JobReconciler];
 
 /** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
 @Module({})

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, ReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppConfig } from '../config/app-config';
 
 /**
- * The artifact directory: capture files named by SHA-256, and one folder of vectors and index per model.
+ * The artifact directory: capture files named by SHA-256, and one folder of vectors and index per model version,
+ * named by the version's id (a model's first version has the model's id).
  * Every file is written under a temporary name in the same directory and renamed into place, so a reader
  * never sees half a file.
  */
@@ -29,16 +30,17 @@ export class ArtifactRepository {
     return join(this.root, 'captures', sha256);
   }
 
-  modelDir(modelId: string): string {
-    return join(this.root, 'models', modelId);
+  modelDir(versionId: string): string {
+    return join(this.root, 'models', versionId);
   }
 
-  vectorsPath(modelId: string): string {
-    return join(this.modelDir(modelId), 'vectors.f32');
+  /** Vectors as raw little-endian float32, row-major: vocabulary size × vector size, row i is token id i. */
+  vectorsPath(versionId: string): string {
+    return join(this.modelDir(versionId), 'vectors.f32');
   }
 
-  indexPath(modelId: string): string {
-    return join(this.modelDir(modelId), 'index.hnsw');
+  indexPath(versionId: string): string {
+    return join(this.modelDir(versionId), 'index.hnsw');
   }
 
   /** A fresh path under `tmp/` for a file that is renamed into place once complete. */
@@ -52,6 +54,18 @@ export class ArtifactRepository {
 
   openWrite(path: string): Writable {
     return createWriteStream(path, { flags: 'wx' });
+  }
+
+  /** Reads `length` bytes at `position`; fewer only at the end of the file. */
+  async readRange(path: string, position: number, length: number): Promise<Buffer> {
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
   }
 
   async exists(path: string): Promise<boolean> {

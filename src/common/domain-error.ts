@@ -11,7 +11,9 @@ export type DomainErrorCode =
   | 'UPLOAD_TIMEOUT'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'CAPTURE_IN_USE'
-  | 'INDEX_UNAVAILABLE';
+  | 'INDEX_UNAVAILABLE'
+  | 'JOB_FINISHED'
+  | 'VECTORS_UNREADABLE';
 
 /** A failure with a stable code and a message that names the bad value and what to do about it. */
 export class DomainError extends Error {

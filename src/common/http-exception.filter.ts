@@ -13,12 +13,14 @@ export function httpStatusOf(code: DomainErrorCode): number {
       return HttpStatus.NOT_FOUND;
     case 'MODEL_NOT_READY':
     case 'CAPTURE_IN_USE':
+    case 'JOB_FINISHED':
       return HttpStatus.CONFLICT;
     case 'UPLOAD_TIMEOUT':
       return HttpStatus.REQUEST_TIMEOUT;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return HttpStatus.UNSUPPORTED_MEDIA_TYPE;
     case 'CAPTURE_UNREADABLE':
+    case 'VECTORS_UNREADABLE':
       return HttpStatus.UNPROCESSABLE_ENTITY;
     case 'UPLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;

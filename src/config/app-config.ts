@@ -46,6 +46,15 @@ export class AppConfig {
   /** Training jobs one worker process runs at the same time. Default 1. */
   @Transform(toInt) @IsInt() @Min(1) WORKER_CONCURRENCY = 1;
 
+  /**
+   * BullMQ lock duration of a running training job, in milliseconds. The worker renews the lock every half of it;
+   * a job whose lock lapses (its worker died) is taken over by another worker after at most about twice this.
+   * Default 30,000.
+   */
+  @Transform(toInt) @IsInt() @Min(1000) JOB_LOCK_MS = 30_000;
+  /** Delay before the first retry of a failed training job, in milliseconds; each later retry doubles it. Default 5,000. */
+  @Transform(toInt) @IsInt() @Min(0) RETRY_DELAY_MS = 5_000;
+
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 

@@ -5,11 +5,12 @@ import { AppConfig } from '../config/app-config';
 import { CaptureEntity } from '../entities/capture.entity';
 import { JobEntity } from '../entities/job.entity';
 import { ModelEntity } from '../entities/model.entity';
+import { ModelVersionEntity } from '../entities/model-version.entity';
 import { TokenEntity } from '../entities/token.entity';
 
 const MIGRATION_LOCK_KEY = 728150201;
 
-export const ENTITIES = [CaptureEntity, ModelEntity, TokenEntity, JobEntity];
+export const ENTITIES = [CaptureEntity, ModelEntity, ModelVersionEntity, TokenEntity, JobEntity];
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {

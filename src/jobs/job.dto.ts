@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { JOB_PHASES, JOB_STATES, JobEntity } from '../entities/job.entity';
+import { PhaseSecondsDto } from '../models/model.dto';
 
 @ObjectType('JobProgress')
 export class JobProgressDto {
@@ -28,11 +29,17 @@ export class JobResponseDto {
   @ApiProperty({ format: 'uuid' }) @Field(() => ID) id: string;
   @ApiProperty({ enum: ['train'] }) @Field() kind: string;
   @ApiProperty({ format: 'uuid' }) @Field(() => ID) modelId: string;
+  @ApiProperty({ format: 'uuid', description: 'The model version this job trains' })
+  @Field(() => ID)
+  versionId: string;
   @ApiProperty({ enum: JOB_STATES }) @Field() state: string;
   @ApiProperty({ enum: JOB_PHASES }) @Field() phase: string;
   @ApiProperty({ type: JobProgressDto }) @Field(() => JobProgressDto) progress: JobProgressDto;
   @ApiProperty({ description: 'Attempts started so far' }) @Field(() => Int) attempts: number;
-  @ApiProperty({ nullable: true, type: String, description: 'Why the job failed' })
+  @ApiProperty({ type: [PhaseSecondsDto], description: 'Seconds spent in each phase by the latest attempt' })
+  @Field(() => [PhaseSecondsDto])
+  phaseSeconds: PhaseSecondsDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Why the job failed, was cancelled, or is being retried' })
   @Field(() => String, { nullable: true })
   error: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt: Date;
@@ -48,10 +55,12 @@ export class JobResponseDto {
       id: entity.id,
       kind: entity.kind,
       modelId: entity.modelId,
+      versionId: entity.versionId,
       state: entity.state,
       phase: entity.phase,
       progress: entity.progress,
       attempts: entity.attempts,
+      phaseSeconds: Object.entries(entity.phaseSeconds ?? {}).map(([phase, seconds]) => ({ phase, seconds })),
       error: entity.error,
       createdAt: entity.createdAt,
       startedAt: entity.startedAt,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { JobEntity } from '../entities/job.entity';
+import { EntityManager, In, Repository } from 'typeorm';
+import { JobEntity, JobState } from '../entities/job.entity';
 
 @Injectable()
 export class JobRepository {
@@ -15,7 +15,30 @@ export class JobRepository {
     return this.jobs.findOne({ where: { modelId }, order: { createdAt: 'DESC' } });
   }
 
+  listForModel(modelId: string): Promise<JobEntity[]> {
+    return this.jobs.find({ where: { modelId }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Jobs that are not finished yet, oldest first. */
+  findUnfinished(): Promise<JobEntity[]> {
+    return this.jobs.find({ where: { state: In(['queued', 'active']) }, order: { createdAt: 'ASC' } });
+  }
+
   async update(id: string, changes: Partial<Omit<JobEntity, 'id'>>): Promise<void> {
     await this.jobs.update({ id }, changes);
+  }
+
+  /**
+   * Updates a job only while its state is one of `from`, so that a worker never overwrites a cancellation and a
+   * cancellation never overwrites a finished job. Returns whether the row changed.
+   */
+  async transition(
+    id: string,
+    from: JobState[],
+    changes: Partial<Omit<JobEntity, 'id'>>,
+    manager?: EntityManager,
+  ): Promise<boolean> {
+    const result = await (manager ?? this.jobs.manager).update(JobEntity, { id, state: In(from) }, changes);
+    return (result.affected ?? 0) > 0;
   }
 }

@@ -1,4 +1,4 @@
-import { Args, ID, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { JobResponseDto } from './job.dto';
 import { JobsService } from './jobs.service';
 
@@ -9,5 +9,10 @@ export class JobsResolver {
   @Query(() => JobResponseDto)
   async job(@Args('id', { type: () => ID }) id: string): Promise<JobResponseDto> {
     return JobResponseDto.from(await this.jobs.get(id));
+  }
+
+  @Mutation(() => JobResponseDto, { description: 'Cancel a queued or running job' })
+  async cancelJob(@Args('id', { type: () => ID }) id: string): Promise<JobResponseDto> {
+    return JobResponseDto.from(await this.jobs.cancel(id));
   }
 }

@@ -14,142 +14,30 @@ import {
   IsUUID,
   Max,
   MaxLength,
+  IsBoolean,
   Min,
+  registerDecorator,
   ValidateNested,
+  ValidationArguments,
 } from 'class-validator';
+import { JOB_PHASES } from '../entities/job.entity';
 import type { ModelEntity } from '../entities/model.entity';
-import { MODEL_STATUSES } from '../entities/model.entity';
-import { DEFAULT_TOKEN_FIELDS, ModelDefinition, TOKEN_FIELDS, TokenField } from './model-definition';
+import { MODEL_STATUSES, ModelVersionEntity } from '../entities/model-version.entity';
+import {
+  DEFAULT_SENTENCE_LENGTH,
+  DEFAULT_SENTENCE_SECONDS,
+  DEFAULT_TOKEN_FIELDS,
+  MAX_SENTENCE_LENGTH,
+  ModelDefinition,
+  SENTENCE_MODES,
+  SentenceMode,
+  TOKEN_FIELDS,
+  TokenField,
+} from './model-definition';
 
-export class SentenceSettingsDto {
-  @ApiPropertyOptional({
-    enum: ['count'],
-    default: 'count',
-    description: '`count`: consecutive chunks of `length` flows in file order',
-  })
-  @IsOptional()
-  @IsIn(['count'])
-  mode?: 'count';
+import { ModelSettingsDto } from './model-settings.dto';
 
-  @ApiPropertyOptional({ minimum: 2, maximum: 10000, default: 30, description: 'Flows per sentence' })
-  @IsOptional()
-  @IsInt()
-  @Min(2)
-  @Max(10000)
-  length?: number;
-}
-
-/** Trainer settings; names and defaults follow gensim 4's `Word2Vec`. */
-export class TrainerSettingsDto {
-  @ApiPropertyOptional({ enum: ['skipgram', 'cbow'], default: 'skipgram' })
-  @IsOptional()
-  @IsIn(['skipgram', 'cbow'])
-  architecture?: 'skipgram' | 'cbow';
-
-  @ApiPropertyOptional({ minimum: 2, maximum: 1000, default: 100, description: 'Dimensions of each vector' })
-  @IsOptional()
-  @IsInt()
-  @Min(2)
-  @Max(1000)
-  vectorSize?: number;
-
-  @ApiPropertyOptional({
-    minimum: 1,
-    maximum: 1000,
-    default: 5,
-    description: 'Maximum distance between centre and context word',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  window?: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 5, description: 'Noise words per positive pair' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  negative?: number;
-
-  @ApiPropertyOptional({
-    minimum: -2,
-    maximum: 2,
-    default: 0.75,
-    description: 'Exponent of counts in the noise distribution',
-  })
-  @IsOptional()
-  @IsNumber()
-  @Min(-2)
-  @Max(2)
-  nsExponent?: number;
-
-  @ApiPropertyOptional({
-    minimum: 0,
-    default: 0.001,
-    description: 'Down-sampling threshold (values >= 1 are absolute counts); 0 disables',
-  })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  sample?: number;
-
-  @ApiPropertyOptional({
-    minimum: 1,
-    default: 1,
-    description: 'Tokens seen fewer times are dropped from the vocabulary',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  minCount?: number;
-
-  @ApiPropertyOptional({ minimum: 1, description: 'Largest vocabulary kept; minCount is raised until it fits' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  maxFinalVocab?: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 5, description: 'Passes over the corpus' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  epochs?: number;
-
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0.025, description: 'Initial learning rate' })
-  @IsOptional()
-  @IsNumber()
-  @Min(1e-6)
-  @Max(1)
-  alpha?: number;
-
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0.0001, description: 'Learning rate at the end of training' })
-  @IsOptional()
-  @IsNumber()
-  @Min(0)
-  @Max(1)
-  minAlpha?: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 64, default: 1, description: 'Worker threads sharing the weights' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(64)
-  workers?: number;
-
-  @ApiPropertyOptional({
-    default: 1,
-    description: 'Seed of every random draw; with one worker, equal seeds give identical vectors',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(2 ** 31 - 1)
-  seed?: number;
-}
-
-export class ModelCreateDto {
+export class ModelCreateDto extends ModelSettingsDto {
   @ApiPropertyOptional({ maxLength: 200, example: 'scenario 6, notebook settings' })
   @IsOptional()
   @IsString()
@@ -163,54 +51,22 @@ export class ModelCreateDto {
   @ArrayUnique()
   @IsUUID('all', { each: true })
   captureIds: string[];
+}
 
+/** A retraining: settings left out are taken from the model's newest version. */
+export class ModelRetrainDto extends ModelSettingsDto {
   @ApiPropertyOptional({
-    enum: TOKEN_FIELDS,
-    isArray: true,
-    default: DEFAULT_TOKEN_FIELDS,
-    description: 'Flow fields joined with "|" into a token',
+    type: [String],
+    format: 'uuid',
+    description: 'Captures to train on, in this order. Default: those of the newest version',
   })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
+  @ArrayMaxSize(100)
   @ArrayUnique()
-  @IsIn(TOKEN_FIELDS, { each: true })
-  tokenFields?: TokenField[];
-
-  @ApiPropertyOptional({ type: SentenceSettingsDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SentenceSettingsDto)
-  sentences?: SentenceSettingsDto;
-
-  @ApiPropertyOptional({ type: TrainerSettingsDto })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => TrainerSettingsDto)
-  trainer?: TrainerSettingsDto;
-}
-
-/** Fills every setting the request left out with its default. */
-export function toModelDefinition(dto: ModelCreateDto): ModelDefinition {
-  const trainer = dto.trainer ?? {};
-  return {
-    tokenFields: dto.tokenFields ?? DEFAULT_TOKEN_FIELDS,
-    sentences: { mode: dto.sentences?.mode ?? 'count', length: dto.sentences?.length ?? 30 },
-    vocabulary: { minCount: trainer.minCount ?? 1, maxFinalVocab: trainer.maxFinalVocab ?? null },
-    trainer: {
-      architecture: trainer.architecture ?? 'skipgram',
-      vectorSize: trainer.vectorSize ?? 100,
-      window: trainer.window ?? 5,
-      negative: trainer.negative ?? 5,
-      nsExponent: trainer.nsExponent ?? 0.75,
-      sample: trainer.sample ?? 0.001,
-      epochs: trainer.epochs ?? 5,
-      alpha: trainer.alpha ?? 0.025,
-      minAlpha: trainer.minAlpha ?? 0.0001,
-      workers: trainer.workers ?? 1,
-      seed: trainer.seed ?? 1,
-    },
-  };
+  @IsUUID('all', { each: true })
+  captureIds?: string[];
 }
 
 @ObjectType('TrainerSettings')
@@ -232,23 +88,50 @@ export class TrainerSettingsResponseDto {
 
 @ObjectType('SentenceSettings')
 export class SentenceSettingsResponseDto {
-  @ApiProperty({ enum: ['count'] }) @Field() mode: string;
-  @ApiProperty() @Field(() => Int) length: number;
+  @ApiProperty({ enum: SENTENCE_MODES }) @Field() mode: string;
+  @ApiProperty({ description: 'Flows per sentence (`count`) or the most flows before a split (`host`)' })
+  @Field(() => Int)
+  length: number;
+  @ApiProperty({ description: 'Bucket width (`time`) or largest gap inside a sentence (`host`), in seconds' })
+  @Field(() => Float)
+  seconds: number;
 }
 
-@ObjectType('Model')
-export class ModelResponseDto {
-  @ApiProperty({ format: 'uuid' }) @Field(() => ID) id: string;
-  @ApiProperty() @Field() name: string;
+@ObjectType('ClusteringSettings')
+export class ClusteringSettingsResponseDto {
+  @ApiProperty() @Field(() => Int) k: number;
+  @ApiProperty() @Field(() => Int) maxIterations: number;
+}
+
+@ObjectType('PhaseSeconds')
+export class PhaseSecondsDto {
+  @ApiProperty({ enum: JOB_PHASES }) @Field() phase: string;
+  @ApiProperty() @Field(() => Float) seconds: number;
+}
+
+/** The fields that describe one training of a model, shared by the model and the version responses. */
+@ObjectType({ isAbstract: true })
+export abstract class ModelVersionFieldsDto {
+  @ApiProperty({ description: 'Version number, from 1' }) @Field(() => Int) version: number;
   @ApiProperty({ enum: MODEL_STATUSES }) @Field() status: string;
   @ApiProperty({ type: [String], format: 'uuid' }) @Field(() => [ID]) captureIds: string[];
   @ApiProperty({ enum: TOKEN_FIELDS, isArray: true }) @Field(() => [String]) tokenFields: string[];
+  @ApiProperty({ description: "Whether each token ends with its flow's label" }) @Field() includeLabel: boolean;
+  @ApiProperty({ description: 'True when labels are inside the tokens, so label-based evaluations overrate it' })
+  @Field()
+  labelLeaking: boolean;
   @ApiProperty({ type: SentenceSettingsResponseDto })
   @Field(() => SentenceSettingsResponseDto)
   sentences: SentenceSettingsResponseDto;
   @ApiProperty({ type: TrainerSettingsResponseDto })
   @Field(() => TrainerSettingsResponseDto)
   trainer: TrainerSettingsResponseDto;
+  @ApiProperty({ type: ClusteringSettingsResponseDto })
+  @Field(() => ClusteringSettingsResponseDto)
+  clustering: ClusteringSettingsResponseDto;
+  @ApiProperty({ description: 'True when the vectors were imported from a word2vec file instead of trained here' })
+  @Field()
+  imported: boolean;
   @ApiProperty({ nullable: true, type: Number }) @Field(() => Int, { nullable: true }) vocabularySize: number | null;
   @ApiProperty({ nullable: true, type: Number, description: 'Words in the encoded corpus' })
   @Field(() => Int, { nullable: true })
@@ -258,36 +141,77 @@ export class ModelResponseDto {
   @ApiProperty({ nullable: true, type: [Number], description: 'Loss of each epoch' })
   @Field(() => [Float], { nullable: true })
   epochLosses: number[] | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Why training failed' })
+  @ApiProperty({ type: [PhaseSecondsDto], description: 'Seconds spent in each job phase, once ready' })
+  @Field(() => [PhaseSecondsDto])
+  phaseSeconds: PhaseSecondsDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'Why training failed or was cancelled' })
   @Field(() => String, { nullable: true })
   error: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) @Field() createdAt: Date;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   @Field(() => Date, { nullable: true })
   readyAt: Date | null;
+}
 
-  static from(entity: ModelEntity): ModelResponseDto {
-    const { definition } = entity;
+@ObjectType('ModelVersion')
+export class ModelVersionResponseDto extends ModelVersionFieldsDto {
+  @ApiProperty({ format: 'uuid' }) @Field(() => ID) id: string;
+  @ApiProperty({ format: 'uuid' }) @Field(() => ID) modelId: string;
+
+  static from(version: ModelVersionEntity): ModelVersionResponseDto {
+    return { id: version.id, modelId: version.modelId, ...versionFields(version) };
+  }
+}
+
+/**
+ * A model as it serves: the fields of its newest ready version, or of its newest version while none is ready.
+ */
+@ObjectType('Model')
+export class ModelResponseDto extends ModelVersionFieldsDto {
+  @ApiProperty({ format: 'uuid' }) @Field(() => ID) id: string;
+  @ApiProperty() @Field() name: string;
+  @ApiProperty({ format: 'uuid', description: 'Id of the version described by the other fields' })
+  @Field(() => ID)
+  versionId: string;
+  @ApiProperty({ description: 'Number of the newest version, ready or not' }) @Field(() => Int) latestVersion: number;
+
+  static from(model: ModelEntity, version: ModelVersionEntity): ModelResponseDto {
     return {
-      id: entity.id,
-      name: entity.name,
-      status: entity.status,
-      captureIds: entity.captureIds,
-      tokenFields: definition.tokenFields,
-      sentences: definition.sentences,
-      trainer: {
-        ...definition.trainer,
-        minCount: definition.vocabulary.minCount,
-        maxFinalVocab: definition.vocabulary.maxFinalVocab,
-      },
-      vocabularySize: entity.vocabularySize,
-      corpusWords: entity.corpusWords,
-      sentenceCount: entity.sentenceCount,
-      trainingSeconds: entity.trainingSeconds,
-      epochLosses: entity.epochLosses,
-      error: entity.error,
-      createdAt: entity.createdAt,
-      readyAt: entity.readyAt,
+      id: model.id,
+      name: model.name,
+      versionId: version.id,
+      latestVersion: model.latestVersion,
+      ...versionFields(version),
+      createdAt: model.createdAt,
     };
   }
+}
+
+function versionFields(version: ModelVersionEntity): ModelVersionFieldsDto {
+  const { definition } = version;
+  return {
+    version: version.version,
+    status: version.status,
+    captureIds: version.captureIds,
+    tokenFields: definition.tokenFields,
+    includeLabel: definition.includeLabel,
+    labelLeaking: definition.includeLabel,
+    sentences: definition.sentences,
+    trainer: {
+      ...definition.trainer,
+      minCount: definition.vocabulary.minCount,
+      maxFinalVocab: definition.vocabulary.maxFinalVocab,
+    },
+    clustering: definition.clustering,
+    imported: version.imported,
+    vocabularySize: version.vocabularySize,
+    corpusWords: version.corpusWords,
+    sentenceCount: version.sentenceCount,
+    trainingSeconds: version.trainingSeconds,
+    epochLosses: version.epochLosses,
+    phaseSeconds: Object.entries(version.phaseSeconds ?? {}).map(([phase, seconds]) => ({ phase, seconds })),
+    error: version.error,
+    createdAt: version.createdAt,
+    readyAt: version.readyAt,
+  };
 }

@@ -2,7 +2,7 @@ import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
 import { SimilarResponseDto } from '../similarity/similarity.dto';
 import { SimilarityService } from '../similarity/similarity.service';
 import { DomainError } from '../common/domain-error';
-import { ModelResponseDto } from './model.dto';
+import { ModelResponseDto, ModelVersionResponseDto } from './model.dto';
 import { ModelsService } from './models.service';
 
 @Resolver(() => ModelResponseDto)
@@ -18,12 +18,18 @@ export class ModelsResolver {
     @Args('offset', { type: () => Int, defaultValue: 0 }) offset: number,
   ): Promise<ModelResponseDto[]> {
     const [items] = await this.modelsService.list(Math.min(Math.max(limit, 1), 500), Math.max(offset, 0));
-    return items.map((item) => ModelResponseDto.from(item));
+    return items.map(({ model, version }) => ModelResponseDto.from(model, version));
   }
 
   @Query(() => ModelResponseDto)
   async model(@Args('id', { type: () => ID }) id: string): Promise<ModelResponseDto> {
-    return ModelResponseDto.from(await this.modelsService.get(id));
+    const { model, version } = await this.modelsService.get(id);
+    return ModelResponseDto.from(model, version);
+  }
+
+  @Query(() => [ModelVersionResponseDto], { description: 'Versions of a model, newest first' })
+  async modelVersions(@Args('modelId', { type: () => ID }) modelId: string): Promise<ModelVersionResponseDto[]> {
+    return (await this.modelsService.listVersions(modelId)).map((version) => ModelVersionResponseDto.from(version));
   }
 
   @Query(() => SimilarResponseDto, { description: 'The k tokens most similar to a token of a model' })

@@ -2,9 +2,9 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { TRAINING_QUEUE, TrainingJobData } from './queue.constants';
+import { TRAINING_ATTEMPTS, TRAINING_QUEUE, TrainingJobData } from './queue.constants';
 
-/** The BullMQ side of the system: enqueuing training jobs. Workers are created by `TrainingWorker`. */
+/** The BullMQ side of the system: enqueuing, inspecting and removing training jobs. `TrainingWorker` runs them. */
 @Injectable()
 export class QueueRepository implements OnModuleDestroy {
   private readonly logger = new Logger(QueueRepository.name);
@@ -22,12 +22,42 @@ export class QueueRepository implements OnModuleDestroy {
   async enqueueTraining(data: TrainingJobData): Promise<void> {
     await this.trainingQueue.add('train', data, {
       jobId: data.jobId,
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 5_000 },
+      attempts: TRAINING_ATTEMPTS,
+      backoff: { type: 'exponential', delay: this.config.RETRY_DELAY_MS },
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 1000 },
     });
     this.logger.log(`Queued training job ${data.jobId} for model ${data.modelId}`);
+  }
+
+  /**
+   * Removes a job that no worker holds (waiting, or delayed before a retry). Returns false when a worker is running
+   * it; that worker notices the cancellation in PostgreSQL and stops it.
+   */
+  async removeTraining(jobId: string): Promise<boolean> {
+    const job = await this.trainingQueue.getJob(jobId);
+    if (!job) {
+      return true;
+    }
+
+    if (await job.isActive()) {
+      return false;
+    }
+
+    try {
+      await job.remove();
+      return true;
+    } catch (error) {
+      // A worker took the job between the two calls; it is stopped through PostgreSQL like any active job.
+      this.logger.warn(`Job ${jobId} could not be removed from the queue: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  /** The job's BullMQ state, or `missing` when Redis has no such job (removed, or Redis lost its keys). */
+  async trainingState(jobId: string): Promise<string> {
+    const state = await this.trainingQueue.getJobState(jobId);
+    return state === 'unknown' ? 'missing' : state;
   }
 
   async onModuleDestroy(): Promise<void> {

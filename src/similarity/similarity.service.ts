@@ -21,13 +21,8 @@ export class SimilarityService {
 
   /** The `k` tokens nearest to `token` by cosine similarity, the token itself left out. */
   async mostSimilar(modelId: string, token: string, k: number): Promise<SimilarResponseDto> {
-    const model = await this.models.get(modelId);
-    if (model.status !== 'ready') {
-      throw new DomainError(
-        'MODEL_NOT_READY',
-        `Model ${modelId} is ${model.status}, not ready; poll its job until it completes`,
-      );
-    }
+    // The newest ready version answers; its id keys both its tokens and its artifact files.
+    const model = await this.models.resolveServingVersion(modelId);
 
     const query = await this.tokens.findByToken(model.id, token);
     if (!query) {

@@ -14,3 +14,8 @@ export function formatToken(flow: Flow, fields: readonly TokenField[]): string {
 
   return token;
 }
+
+/** Formats a flow's label as the last field of a token; whitespace becomes "_" as in `formatToken`, a missing label is empty. */
+export function formatLabel(label: string | null): string {
+  return label === null ? '' : label.replace(/\s+/g, '_');
+}

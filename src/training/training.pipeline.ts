@@ -1,76 +1,108 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { CaptureRepository } from '../captures/capture.repository';
 import { parseCapture } from '../captures/capture-parser';
 import { JobPhase, JobProgress } from '../entities/job.entity';
-import { ModelEntity } from '../entities/model.entity';
+import { ModelVersionEntity } from '../entities/model-version.entity';
+import { JobRepository } from '../jobs/job.repository';
 import { ModelRepository } from '../models/model.repository';
 import { VectorIndexRepository } from '../similarity/vector-index.repository';
 import { assertTrainerFits, InvalidTrainingCorpusError, TrainerSettingsError, trainVectors } from '../trainer/trainer';
+import { TrainingCancelledError } from '../trainer/trainer.errors';
 import { BuiltCorpus, CorpusBuilder } from './corpus-builder';
+import { JobCancelledError, PermanentTrainingError } from './training.errors';
 import { VocabularyRepository } from './vocabulary.repository';
 
-/** Where each phase starts and ends in the job's overall `fraction`. */
+export { PermanentTrainingError } from './training.errors';
+
+/**
+ * Start and end of each phase in the job's overall `fraction`.
+ * NOTE: the clustering and evaluating phases have their spans but no step runs them yet.
+ */
 const PHASE_SPAN: Record<Exclude<JobPhase, 'queued' | 'done'>, [number, number]> = {
   reading: [0, 0.1],
   vocabulary: [0.1, 0.12],
-  training: [0.12, 0.85],
-  indexing: [0.85, 0.95],
+  training: [0.12, 0.8],
+  indexing: [0.8, 0.88],
+  clustering: [0.88, 0.93],
+  evaluating: [0.93, 0.95],
   saving: [0.95, 1],
 };
 
 export type ProgressReporter = (phase: JobPhase, progress: JobProgress) => void;
 
-/** A failure that retrying cannot fix, such as a model whose settings cannot fit in memory. */
-export class PermanentTrainingError extends Error {}
+/** The queue job being run and the model version it fills. */
+export interface TrainingTarget {
+  jobId: string;
+  versionId: string;
+}
 
-/** The steps of training one model, from capture files to a ready, servable model. */
+/** The steps of training one model version, from capture files to a ready, servable version. */
 @Injectable()
 export class TrainingPipeline {
   private readonly logger = new Logger(TrainingPipeline.name);
 
   constructor(
     private readonly models: ModelRepository,
+    private readonly jobs: JobRepository,
     private readonly captures: CaptureRepository,
     private readonly vocabularies: VocabularyRepository,
     private readonly vectorIndexes: VectorIndexRepository,
     private readonly artifacts: ArtifactRepository,
   ) {}
 
-  async run(modelId: string, report: ProgressReporter, signal: AbortSignal): Promise<void> {
-    const model = await this.models.findById(modelId);
-    if (!model) {
-      throw new PermanentTrainingError(`Model ${modelId} no longer exists`);
+  /**
+   * Trains the version and marks it ready together with its vocabulary and the job's completion, in one
+   * transaction. Any failure removes the version's files; the version is never visible as ready with parts missing.
+   */
+  async run(target: TrainingTarget, report: ProgressReporter, signal: AbortSignal): Promise<void> {
+    const version = await this.models.findVersionById(target.versionId);
+    if (!version) {
+      throw new PermanentTrainingError(`Model version ${target.versionId} no longer exists`);
     }
 
-    // A previous attempt may have committed the model and died before BullMQ recorded the job as done.
-    if (model.status === 'ready') {
+    // A previous attempt may have committed the version and died before BullMQ recorded the job as done.
+    if (version.status === 'ready') {
       return;
     }
 
-    await this.models.update(modelId, { status: 'training', error: null });
+    const started = await this.models.transitionVersion(undefined, version.id, ['queued', 'training'], {
+      status: 'training',
+      error: null,
+    });
+    if (!started) {
+      throw new JobCancelledError(target.jobId);
+    }
+
+    // Files of an attempt that died without cleaning up are removed before this attempt writes its own.
+    await this.artifacts.remove(this.artifacts.modelDir(version.id));
     try {
-      const built = await this.readCorpus(model, report, signal);
-      const vectors = await this.train(model, built, report, signal);
-      await this.writeArtifacts(model, vectors, report);
-      await this.save(model, built, report);
+      const built = await this.readCorpus(version, report, signal);
+      const vectors = await this.train(version, built, report, signal);
+      await this.writeArtifacts(version, vectors, report, signal);
+      await this.save(target, version, built, report);
     } catch (error) {
-      await this.artifacts.remove(this.artifacts.modelDir(modelId));
-      throw error;
+      await this.artifacts.remove(this.artifacts.modelDir(version.id));
+      throw error instanceof TrainingCancelledError || signal.aborted ? (signal.reason ?? error) : error;
     }
   }
 
-  private async readCorpus(model: ModelEntity, report: ProgressReporter, signal: AbortSignal): Promise<BuiltCorpus> {
-    const captures = await this.captures.findByIds(model.captureIds);
+  private async readCorpus(
+    version: ModelVersionEntity,
+    report: ProgressReporter,
+    signal: AbortSignal,
+  ): Promise<BuiltCorpus> {
+    const captures = await this.captures.findByIds(version.captureIds);
     const byId = new Map(captures.map((capture) => [capture.id, capture]));
     const totalFlows = captures.reduce((sum, capture) => sum + capture.flowCount, 0);
-    const builder = new CorpusBuilder(model.definition);
+    const builder = new CorpusBuilder(version.definition);
 
-    for (const captureId of model.captureIds) {
+    report('reading', { fraction: phaseFraction('reading', 0), flowsRead: 0 });
+    for (const captureId of version.captureIds) {
       const capture = byId.get(captureId);
       if (!capture) {
-        throw new PermanentTrainingError(`Capture ${captureId} of model ${model.id} no longer exists`);
+        throw new PermanentTrainingError(`Capture ${captureId} of model ${version.modelId} no longer exists`);
       }
 
       await parseCapture(this.artifacts.openRead(this.artifacts.capturePath(capture.sha256.trim())), (flow) => {
@@ -88,8 +120,15 @@ export class TrainingPipeline {
     report('vocabulary', { fraction: phaseFraction('vocabulary', 0), flowsRead: builder.flowCount });
     const built = builder.build();
     this.logger.log(
-      `Model ${model.id}: ${built.flowsRead} flows, vocabulary of ${built.vocabulary.entries.length} tokens`,
+      `Model ${version.modelId} version ${version.version}: ${built.flowsRead} flows, ` +
+        `${built.corpus.sentenceOffsets.length - 1} sentences, vocabulary of ${built.vocabulary.entries.length} tokens`,
     );
+    if (built.flowsWithoutStartTime > 0) {
+      this.logger.warn(
+        `Model ${version.modelId}: left out ${built.flowsWithoutStartTime} flows without a StartTime, which ` +
+          `${version.definition.sentences.mode} mode orders by`,
+      );
+    }
 
     if (built.vocabulary.entries.length === 0) {
       throw new PermanentTrainingError(
@@ -100,18 +139,19 @@ export class TrainingPipeline {
   }
 
   private async train(
-    model: ModelEntity,
+    version: ModelVersionEntity,
     built: BuiltCorpus,
     report: ProgressReporter,
     signal: AbortSignal,
   ): Promise<Float32Array> {
-    const settings = model.definition.trainer;
+    const settings = version.definition.trainer;
     try {
       assertTrainerFits(built.vocabulary.entries.length, settings);
     } catch (error) {
       throw asPermanent(error);
     }
 
+    report('training', { fraction: phaseFraction('training', 0) });
     const result = await trainVectors(built.corpus, settings, {
       signal,
       onProgress: (progress) =>
@@ -129,43 +169,67 @@ export class TrainingPipeline {
       throw asPermanent(error);
     });
 
-    await this.models.update(model.id, { trainingSeconds: result.trainingSeconds, epochLosses: result.epochLosses });
-    this.logger.log(`Model ${model.id}: trained in ${result.trainingSeconds.toFixed(1)} s`);
+    await this.models.updateVersion(version.id, {
+      trainingSeconds: result.trainingSeconds,
+      epochLosses: result.epochLosses,
+    });
+    this.logger.log(
+      `Model ${version.modelId} version ${version.version}: trained in ${result.trainingSeconds.toFixed(1)} s`,
+    );
     return result.vectors;
   }
 
-  private async writeArtifacts(model: ModelEntity, vectors: Float32Array, report: ProgressReporter): Promise<void> {
-    const dimensions = model.definition.trainer.vectorSize;
-    await mkdir(this.artifacts.modelDir(model.id), { recursive: true });
+  private async writeArtifacts(
+    version: ModelVersionEntity,
+    vectors: Float32Array,
+    report: ProgressReporter,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { vectorSize, seed } = version.definition.trainer;
+    await mkdir(this.artifacts.modelDir(version.id), { recursive: true });
 
     report('indexing', { fraction: phaseFraction('indexing', 0) });
-    await this.artifacts.writeAtomically(this.artifacts.vectorsPath(model.id), (path) =>
+    await this.artifacts.writeAtomically(this.artifacts.vectorsPath(version.id), (path) =>
       writeFile(path, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength)),
     );
 
-    const index = await this.vectorIndexes.build(vectors, dimensions, model.definition.trainer.seed, (fraction) =>
-      report('indexing', { fraction: phaseFraction('indexing', fraction) }),
-    );
-    await this.artifacts.writeAtomically(this.artifacts.indexPath(model.id), (path) => index.writeTo(path));
+    const index = await this.vectorIndexes.build(vectors, vectorSize, seed, (fraction) => {
+      signal.throwIfAborted();
+      report('indexing', { fraction: phaseFraction('indexing', fraction) });
+    });
+    await this.artifacts.writeAtomically(this.artifacts.indexPath(version.id), (path) => index.writeTo(path));
   }
 
-  private async save(model: ModelEntity, built: BuiltCorpus, report: ProgressReporter): Promise<void> {
+  private async save(
+    target: TrainingTarget,
+    version: ModelVersionEntity,
+    built: BuiltCorpus,
+    report: ProgressReporter,
+  ): Promise<void> {
     report('saving', { fraction: phaseFraction('saving', 0) });
     const sentenceCount = built.corpus.sentenceOffsets.length - 1;
 
     await this.vocabularies.transaction(async (manager) => {
-      await manager.query('DELETE FROM tokens WHERE "modelId" = $1', [model.id]);
-      await this.vocabularies.copyInto(manager, model.id, built.vocabulary.entries);
-      await manager.update(
-        ModelEntity,
-        { id: model.id },
-        {
-          status: 'ready',
-          vocabularySize: built.vocabulary.entries.length,
-          corpusWords: built.corpus.words.length,
-          sentenceCount,
-          readyAt: new Date(),
-        },
+      // The version row is locked first, as a cancellation locks it, so exactly one of the two takes effect.
+      const ready = await this.models.transitionVersion(manager, version.id, ['training'], {
+        status: 'ready',
+        vocabularySize: built.vocabulary.entries.length,
+        corpusWords: built.corpus.words.length,
+        sentenceCount,
+        error: null,
+        readyAt: new Date(),
+      });
+      if (!ready) {
+        throw new JobCancelledError(target.jobId);
+      }
+
+      await this.vocabularies.deleteVersion(manager, version.id);
+      await this.vocabularies.copyInto(manager, version.id, built.vocabulary.entries);
+      await this.jobs.transition(
+        target.jobId,
+        ['active'],
+        { state: 'completed', phase: 'done', progress: { fraction: 1 }, error: null, finishedAt: new Date() },
+        manager,
       );
     });
   }

@@ -1,23 +1,27 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { AppConfig } from '../config/app-config';
-import { JobPhase, JobProgress } from '../entities/job.entity';
 import { JobRepository } from '../jobs/job.repository';
 import { ModelRepository } from '../models/model.repository';
 import { TRAINING_QUEUE, TrainingJobData } from '../queue/queue.constants';
 import { createRedisConnection } from '../queue/queue.repository';
-import { PermanentTrainingError, TrainingPipeline } from './training.pipeline';
+import { JobProgressReporter } from './job-progress.reporter';
+import { JobCancelledError, PermanentTrainingError, WorkerShutdownError } from './training.errors';
+import { TrainingPipeline } from './training.pipeline';
 
-/** Minimum time between two progress writes of one job to PostgreSQL, in milliseconds. */
-const PROGRESS_WRITE_INTERVAL_MS = 1000;
+/** How often a running job checks PostgreSQL for a cancellation, in milliseconds. */
+const CANCEL_CHECK_INTERVAL_MS = 1000;
+/** Delay before a job returned to the queue at shutdown may start again, in milliseconds. */
+const SHUTDOWN_REQUEUE_DELAY_MS = 1000;
 
 /**
  * Runs training jobs from BullMQ and mirrors each job's state, phase and progress to the `jobs` table.
- * The CPU-heavy work runs on worker threads, so this process's event loop stays free to renew job locks.
+ * The CPU-heavy training runs on worker threads and the index build yields every few thousand points, so this
+ * process's event loop stays free to renew each job's lock. A job is taken for stalled only when its worker died.
  */
 @Injectable()
-export class TrainingWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TrainingWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TrainingWorker.name);
   private connection: IORedis;
   private worker: Worker<TrainingJobData>;
@@ -32,100 +36,125 @@ export class TrainingWorker implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     this.connection = createRedisConnection(this.config);
-    this.worker = new Worker<TrainingJobData>(TRAINING_QUEUE, (job) => this.process(job), {
+    this.worker = new Worker<TrainingJobData>(TRAINING_QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
       prefix: this.config.QUEUE_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,
+      lockDuration: this.config.JOB_LOCK_MS,
+      stalledInterval: this.config.JOB_LOCK_MS,
+      // A job whose worker died is started again once; one that kills its worker twice fails.
+      maxStalledCount: 1,
     });
     this.worker.on('error', (error) => this.logger.error(`Queue error: ${error.message}`, error.stack));
+    this.worker.on('stalled', (jobId) =>
+      this.logger.warn(`Job ${jobId} stalled: its worker stopped renewing the lock`),
+    );
     this.logger.log(`Worker started on queue ${this.config.QUEUE_PREFIX}:${TRAINING_QUEUE}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // Running trainings are stopped so that the jobs fail now and are retried by another worker,
-    // instead of holding the shutdown until they finish.
+  /**
+   * Stops taking jobs, returns each running job to the queue with the reason, and waits for that to be recorded.
+   * This runs before Nest closes the database connection.
+   */
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.log(`Worker stopping${signal ? ` on ${signal}` : ''}; ${this.running.size} job(s) running`);
+    const closing = this.worker?.close();
     for (const controller of this.running.values()) {
-      controller.abort(new Error('the worker process is shutting down'));
+      controller.abort(new WorkerShutdownError());
     }
-    await this.worker?.close();
+    await closing;
     this.connection?.disconnect();
     this.logger.log('Worker stopped');
   }
 
-  private async process(job: Job<TrainingJobData>): Promise<void> {
-    const { jobId, modelId } = job.data;
-    const controller = new AbortController();
-    this.running.set(jobId, controller);
-    this.logger.log(`Job ${jobId} started for model ${modelId} (attempt ${job.attemptsMade + 1})`);
-    await this.jobs.update(jobId, {
+  private async process(job: Job<TrainingJobData>, token?: string): Promise<void> {
+    const { jobId, modelId, versionId } = job.data;
+    const attempt = job.attemptsStarted;
+    const started = await this.jobs.transition(jobId, ['queued', 'active'], {
       state: 'active',
       phase: 'reading',
       startedAt: new Date(),
-      attempts: job.attemptsMade + 1,
+      attempts: attempt,
       error: null,
+      phaseSeconds: {},
     });
+    if (!started) {
+      this.logger.log(`Job ${jobId} is no longer queued (cancelled or finished); skipped`);
+      return;
+    }
 
-    const reporter = this.progressReporter(job);
+    this.logger.log(`Job ${jobId} started for model ${modelId} version ${versionId} (attempt ${attempt})`);
+    const controller = new AbortController();
+    this.running.set(jobId, controller);
+    const reporter = new JobProgressReporter(job, this.jobs, this.logger);
+    const cancelCheck = setInterval(() => void this.checkCancelled(jobId, controller), CANCEL_CHECK_INTERVAL_MS);
     try {
-      await this.pipeline.run(modelId, reporter.report, controller.signal);
-      await reporter.flush();
-      await this.jobs.update(jobId, {
-        state: 'completed',
-        phase: 'done',
-        progress: { fraction: 1 },
-        finishedAt: new Date(),
-      });
-      this.logger.log(`Job ${jobId} completed; model ${modelId} is ready`);
+      await this.pipeline.run({ jobId, versionId }, reporter.report, controller.signal);
+      const phaseSeconds = await reporter.finish();
+      await this.jobs.update(jobId, { phaseSeconds });
+      await this.models.updateVersion(versionId, { phaseSeconds });
+      this.logger.log(`Job ${jobId} completed; model ${modelId} version ${versionId} is ready`);
     } catch (error) {
-      await reporter.flush();
-      await this.recordFailure(job, error as Error);
-      throw error instanceof PermanentTrainingError ? new UnrecoverableError(error.message) : error;
+      await reporter.finish();
+      await this.handleFailure(job, token, error as Error);
     } finally {
+      clearInterval(cancelCheck);
       this.running.delete(jobId);
     }
   }
 
-  private async recordFailure(job: Job<TrainingJobData>, error: Error): Promise<void> {
-    const { jobId, modelId } = job.data;
-    const permanent = error instanceof PermanentTrainingError;
-    const willRetry = !permanent && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
-    const reason = error.message;
-
-    if (willRetry) {
-      this.logger.warn(`Job ${jobId} attempt ${job.attemptsMade + 1} failed, retrying: ${reason}`);
-      await this.jobs.update(jobId, { state: 'queued', phase: 'queued', error: reason });
-      await this.models.update(modelId, { status: 'queued', error: reason });
-      return;
+  private async checkCancelled(jobId: string, controller: AbortController): Promise<void> {
+    try {
+      const job = await this.jobs.findById(jobId);
+      if (job?.state === 'cancelled' && !controller.signal.aborted) {
+        this.logger.log(`Job ${jobId} was cancelled; stopping it`);
+        controller.abort(new JobCancelledError(jobId));
+      }
+    } catch (error) {
+      this.logger.warn(`Job ${jobId}: cancellation check failed: ${(error as Error).message}`);
     }
-
-    this.logger.error(`Job ${jobId} failed for model ${modelId}: ${reason}`, permanent ? undefined : error.stack);
-    await this.jobs.update(jobId, { state: 'failed', error: reason, finishedAt: new Date() });
-    await this.models.update(modelId, { status: 'failed', error: reason });
   }
 
-  /**
-   * Mirrors progress to PostgreSQL and BullMQ at most once a second, and at every phase change. Writes are
-   * chained, so `flush` guarantees that no late progress write lands after the job's final state.
-   */
-  private progressReporter(job: Job<TrainingJobData>) {
-    let lastWrite = 0;
-    let lastPhase: JobPhase | undefined;
-    let pending: Promise<void> = Promise.resolve();
+  /** Records why the attempt ended, then throws the error that makes BullMQ retry, delay or fail the job. */
+  private async handleFailure(job: Job<TrainingJobData>, token: string | undefined, error: Error): Promise<never> {
+    const { jobId, versionId } = job.data;
+    const reason = error.message;
 
-    const report = (phase: JobPhase, progress: JobProgress): void => {
-      const now = Date.now();
-      if (phase === lastPhase && now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) {
-        return;
-      }
+    if (error instanceof JobCancelledError) {
+      this.logger.log(`Job ${jobId} stopped after its cancellation; its files were removed`);
+      throw new UnrecoverableError(reason);
+    }
 
-      lastWrite = now;
-      lastPhase = phase;
-      pending = pending
-        .then(() => this.jobs.update(job.data.jobId, { phase, progress }))
-        .then(() => job.updateProgress({ phase, ...progress }))
-        .catch((error: Error) => this.logger.warn(`Job ${job.data.jobId}: progress not saved: ${error.message}`));
-    };
+    if (error instanceof WorkerShutdownError) {
+      await this.requeue(jobId, versionId, reason);
+      await job.moveToDelayed(Date.now() + SHUTDOWN_REQUEUE_DELAY_MS, token);
+      this.logger.warn(`Job ${jobId} returned to the queue: ${reason}`);
+      throw new DelayedError(reason);
+    }
 
-    return { report, flush: () => pending };
+    const permanent = error instanceof PermanentTrainingError;
+    if (!permanent && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      this.logger.warn(`Job ${jobId} attempt ${job.attemptsMade + 1} failed, retrying: ${reason}`, error.stack);
+      await this.requeue(jobId, versionId, reason);
+      throw error;
+    }
+
+    this.logger.error(`Job ${jobId} failed for version ${versionId}: ${reason}`, permanent ? undefined : error.stack);
+    await this.jobs.transition(jobId, ['active'], {
+      state: 'failed',
+      phase: 'done',
+      error: reason,
+      finishedAt: new Date(),
+    });
+    await this.models.transitionVersion(undefined, versionId, ['queued', 'training'], {
+      status: 'failed',
+      error: reason,
+    });
+    throw permanent ? new UnrecoverableError(reason) : error;
+  }
+
+  private async requeue(jobId: string, versionId: string, reason: string): Promise<void> {
+    await this.jobs.transition(jobId, ['active'], { state: 'queued', phase: 'queued', error: reason });
+    await this.models.transitionVersion(undefined, versionId, ['training'], { status: 'queued', error: reason });
   }
 }

@@ -21,7 +21,7 @@ export class VocabularyRepository {
    * Streams the vocabulary into `tokens` inside the caller's transaction, so the rows become visible
    * together with the model's ready status, or not at all.
    */
-  async copyInto(manager: EntityManager, modelId: string, entries: VocabularyEntry[]): Promise<void> {
+  async copyInto(manager: EntityManager, versionId: string, entries: VocabularyEntry[]): Promise<void> {
     const client = (manager.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
     const copy = client.query(
       copyFrom('COPY tokens ("modelId", "tokenId", token, count, "labelCounts", "labelClass") FROM STDIN'),
@@ -31,11 +31,24 @@ export class VocabularyRepository {
       for (let tokenId = 0; tokenId < entries.length; tokenId++) {
         const entry = entries[tokenId];
         const labels = copyText(JSON.stringify(entry.labelCounts));
-        yield `${modelId}\t${tokenId}\t${copyText(entry.token)}\t${entry.count}\t${labels}\t${entry.labelClass}\n`;
+        yield `${versionId}\t${tokenId}\t${copyText(entry.token)}\t${entry.count}\t${labels}\t${entry.labelClass}\n`;
       }
     })();
 
     await pipeline(Readable.from(rows), copy);
+  }
+
+  /** Up to `limit` tokens of a version with ids from `fromTokenId` on, in id order. */
+  async readPage(versionId: string, fromTokenId: number, limit: number): Promise<{ tokenId: number; token: string }[]> {
+    return this.dataSource.query(
+      'SELECT "tokenId", token FROM tokens WHERE "modelId" = $1 AND "tokenId" >= $2 ORDER BY "tokenId" LIMIT $3',
+      [versionId, fromTokenId, limit],
+    );
+  }
+
+  /** Removes the tokens of a version, left by an attempt that failed after copying them. */
+  async deleteVersion(manager: EntityManager, versionId: string): Promise<void> {
+    await manager.query('DELETE FROM tokens WHERE "modelId" = $1', [versionId]);
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

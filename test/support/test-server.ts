@@ -26,7 +26,19 @@ export interface TestServer {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The server's output so far, for failure messages. */
   output(): string;
+  /**
+   * Starts one more process of the `worker` role against the same database, queue prefix and artifact directory,
+   * and resolves once it listens to the queue. `stop` ends it too.
+   */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   stop(): Promise<void>;
+}
+
+export interface WorkerProcess {
+  pid: number;
+  /** Sends `signal` and resolves with the exit code or signal once the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<number | string>;
+  output(): string;
 }
 
 const PG = {
@@ -48,30 +60,27 @@ export async function startTestServer(
   const queuePrefix = `flow2vec_test_${suffix}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'flow2vec-test-'));
 
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js'), '--role', options.role ?? 'all'], {
-    env: {
-      ...process.env,
-      DB_HOST: PG.host,
-      DB_PORT: String(PG.port),
-      DB_USER: PG.user,
-      DB_NAME: databaseName,
-      REDIS_HOST: REDIS.host,
-      REDIS_PORT: String(REDIS.port),
-      QUEUE_PREFIX: queuePrefix,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      NO_COLOR: '1',
-      HOST: '127.0.0.1',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const serverEnv = {
+    ...process.env,
+    DB_HOST: PG.host,
+    DB_PORT: String(PG.port),
+    DB_USER: PG.user,
+    DB_NAME: databaseName,
+    REDIS_HOST: REDIS.host,
+    REDIS_PORT: String(REDIS.port),
+    QUEUE_PREFIX: queuePrefix,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    NO_COLOR: '1',
+    HOST: '127.0.0.1',
+    ...options.env,
+  };
+  const { child, output } = spawnRole(options.role ?? 'all', serverEnv);
+  const workers: ChildProcess[] = [];
 
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-
-  const baseUrl = await waitForListening(child, () => output);
+  const baseUrl = await waitForOutput(child, output, /listening on (http:\/\/\S+)/).then((match) =>
+    match[1].replace('[::1]', '127.0.0.1'),
+  );
   const db = new Client({ ...PG, database: databaseName });
   await db.connect();
 
@@ -83,8 +92,25 @@ export async function startTestServer(
     queuePrefix,
     query: async (sql, params) => (await db.query(sql, params)).rows,
     fetch: (path, init) => fetch(`${baseUrl}${path}`, init),
-    output: () => output,
+    output,
+    startWorker: async (env = {}) => {
+      const worker = spawnRole('worker', { ...serverEnv, ...env });
+      workers.push(worker.child);
+      await waitForOutput(worker.child, worker.output, /Worker started on queue/);
+      return {
+        pid: worker.child.pid!,
+        output: worker.output,
+        kill: (signal) => {
+          const exited = new Promise<number | string>((resolvePromise) =>
+            worker.child.once('exit', (code, exitSignal) => resolvePromise(code ?? exitSignal ?? 'unknown')),
+          );
+          worker.child.kill(signal);
+          return exited;
+        },
+      };
+    },
     stop: async () => {
+      await Promise.all(workers.map((worker) => stopProcess(worker)));
       await stopProcess(child);
       await db.end();
       await dropEverything(databaseName, queuePrefix, dataDir);
@@ -92,20 +118,34 @@ export async function startTestServer(
   };
 }
 
-function waitForListening(child: ChildProcess, output: () => string): Promise<string> {
+function spawnRole(role: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js'), '--role', role], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+/** Resolves with the first match of `pattern` in the process's output; rejects if it exits first. */
+function waitForOutput(child: ChildProcess, output: () => string, pattern: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolvePromise, reject) => {
     const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output());
+      const match = pattern.exec(output());
       if (match) {
         child.stdout!.off('data', onData);
         child.off('exit', onExit);
-        resolvePromise(match[1].replace('[::1]', '127.0.0.1'));
+        resolvePromise(match);
       }
     };
     const onExit = (code: number | null) =>
-      reject(new Error(`server exited with code ${code} before listening:\n${output()}`));
+      reject(new Error(`process exited with code ${code} before printing ${pattern}:\n${output()}`));
     child.stdout!.on('data', onData);
     child.once('exit', onExit);
+    onData();
   });
 }
 

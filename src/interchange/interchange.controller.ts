@@ -1,0 +1,113 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import type { Response } from 'express';
+import { ModelResponseDto } from '../models/model.dto';
+import { InterchangeService } from './interchange.service';
+import type { Word2VecFormat } from './word2vec-format';
+
+const FORMATS = ['text', 'binary'];
+
+export class VectorExportQueryDto {
+  @ApiPropertyOptional({ enum: FORMATS, default: 'text', description: 'word2vec text or binary format' })
+  @IsOptional()
+  @IsIn(FORMATS)
+  format?: Word2VecFormat;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'Version number. Default: the newest ready version' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
+}
+
+/** The form fields of an import besides the file. */
+export class VectorImportFieldsDto {
+  @ApiPropertyOptional({ maxLength: 200, description: 'Model name. Default: the file name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: FORMATS, description: 'Default: detected from the bytes after the header' })
+  @IsOptional()
+  @IsIn(FORMATS)
+  format?: Word2VecFormat;
+}
+
+class VectorImportDto extends VectorImportFieldsDto {
+  @ApiProperty({ type: 'string', format: 'binary', description: 'word2vec file, text or binary' }) file: unknown;
+}
+
+@ApiTags('models')
+@Controller('models')
+export class InterchangeController {
+  constructor(private readonly interchange: InterchangeService) {}
+
+  @Get(':id/vectors')
+  @ApiOperation({
+    summary: 'Download the vectors of a model in word2vec format',
+    description:
+      'Streams a file that gensim reads with `KeyedVectors.load_word2vec_format(path, binary=...)`. Tokens come ' +
+      'in vocabulary order, most frequent first. 409 when the model (or the named version) is not ready.',
+  })
+  @ApiProduces('text/plain', 'application/octet-stream')
+  async exportVectors(
+    @Param('id') id: string,
+    @Query() query: VectorExportQueryDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const exported = await this.interchange.exportVectors(id, query.format ?? 'text', query.version);
+    response.setHeader('content-type', exported.contentType);
+    response.setHeader('content-disposition', `attachment; filename="${exported.fileName}"`);
+    return new StreamableFile(exported.stream);
+  }
+
+  @Post('import')
+  @ApiOperation({
+    summary: 'Create a ready model from a word2vec file',
+    description:
+      'Accepts the text or binary word2vec format, for example from gensim `save_word2vec_format`. Tokens get ' +
+      'count 0 and no labels. 422 when the file is not a valid word2vec file.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: VectorImportDto })
+  @ApiCreatedResponse({ type: ModelResponseDto })
+  @UseInterceptors(FileInterceptor('file'))
+  async importVectors(
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Body() body: VectorImportFieldsDto,
+  ): Promise<ModelResponseDto> {
+    if (!file) {
+      throw new BadRequestException('Missing multipart field "file": send the word2vec file as form field "file"');
+    }
+
+    const name = body.name ?? file.originalname.slice(0, 200);
+    const { model, version } = await this.interchange.importVectors(file.path, name, body.format);
+    return ModelResponseDto.from(model, version);
+  }
+}
