@@ -7,10 +7,16 @@ import { CaptureRepository } from './captures/capture.repository';
 import { CapturesController } from './captures/captures.controller';
 import { CapturesResolver } from './captures/captures.resolver';
 import { CapturesService } from './captures/captures.service';
+import { ClusterRepository } from './clusters/cluster.repository';
+import { ClustersController } from './clusters/clusters.controller';
+import { ClustersResolver } from './clusters/clusters.resolver';
+import { ClustersService } from './clusters/clusters.service';
+import { ModelClusteringService } from './clusters/model-clustering.service';
 import { formatGraphqlError } from './common/graphql-error';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions, ENTITIES } from './database/data-source';
+import { ModelEvaluationService } from './evaluation/model-evaluation.service';
 import { HealthController } from './health/health.controller';
 import { InterchangeController } from './interchange/interchange.controller';
 import { InterchangeService } from './interchange/interchange.service';
@@ -28,6 +34,7 @@ import { SimilarityService } from './similarity/similarity.service';
 import { TokenRepository } from './similarity/token.repository';
 import { VectorIndexCache } from './similarity/vector-index.cache';
 import { VectorIndexRepository } from './similarity/vector-index.repository';
+import { ModelAnalysis } from './training/model-analysis.step';
 import { TrainingPipeline } from './training/training.pipeline';
 import { TrainingWorker } from './training/training.worker';
 import { VocabularyRepository } from './training/vocabulary.repository';
@@ -37,6 +44,7 @@ export type Role = 'api' | 'worker' | 'all';
 const REPOSITORIES: Provider[] = [
   ArtifactRepository,
   CaptureRepository,
+  ClusterRepository,
   JobRepository,
   ModelRepository,
   QueueRepository,
@@ -48,6 +56,7 @@ const REPOSITORIES: Provider[] = [
 const API_CONTROLLERS: Type[] = [
   CapturesController,
   ModelsController,
+  ClustersController,
   InterchangeController,
   JobsController,
   HealthController,
@@ -57,6 +66,8 @@ const API_PROVIDERS: Provider[] = [
   ModelsService,
   JobsService,
   SimilarityService,
+  ClustersService,
+  ClustersResolver,
   VectorIndexCache,
   InterchangeService,
   CapturesResolver,
@@ -64,7 +75,14 @@ const API_PROVIDERS: Provider[] = [
   JobsResolver,
 ];
 
-const WORKER_PROVIDERS: Provider[] = [TrainingPipeline, TrainingWorker, JobReconciler];
+const WORKER_PROVIDERS: Provider[] = [
+  TrainingPipeline,
+  ModelAnalysis,
+  ModelClusteringService,
+  ModelEvaluationService,
+  TrainingWorker,
+  JobReconciler,
+];
 
 /** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
 @Module({})

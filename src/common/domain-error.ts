@@ -5,6 +5,7 @@ export type DomainErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'JOB_NOT_FOUND'
   | 'TOKEN_NOT_FOUND'
+  | 'CLUSTER_NOT_FOUND'
   | 'MODEL_NOT_READY'
   | 'CAPTURE_UNREADABLE'
   | 'UPLOAD_TOO_LARGE'

@@ -10,6 +10,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'MODEL_NOT_FOUND':
     case 'JOB_NOT_FOUND':
     case 'TOKEN_NOT_FOUND':
+    case 'CLUSTER_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'MODEL_NOT_READY':
     case 'CAPTURE_IN_USE':

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { CaptureEntity } from '../entities/capture.entity';
+import { ClusterEntity } from '../entities/cluster.entity';
 import { JobEntity } from '../entities/job.entity';
 import { ModelEntity } from '../entities/model.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
@@ -10,7 +11,7 @@ import { TokenEntity } from '../entities/token.entity';
 
 const MIGRATION_LOCK_KEY = 728150201;
 
-export const ENTITIES = [CaptureEntity, ModelEntity, ModelVersionEntity, TokenEntity, JobEntity];
+export const ENTITIES = [CaptureEntity, ModelEntity, ModelVersionEntity, TokenEntity, JobEntity, ClusterEntity];
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {

@@ -43,8 +43,8 @@ export interface VocabularyDefinition {
 
 /** Settings of the k-means clustering of a model's vectors. */
 export interface ClusteringDefinition {
-  /** Number of clusters. Default 20. */
-  k: number;
+  /** Number of clusters, or null for one cluster per five tokens (rounded, at least 1). Default null. */
+  k: number | null;
   /** Largest number of k-means iterations. Default 100. */
   maxIterations: number;
 }

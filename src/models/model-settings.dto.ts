@@ -93,12 +93,18 @@ export class SentenceSettingsDto {
 }
 
 export class ClusteringSettingsDto {
-  @ApiPropertyOptional({ minimum: 2, maximum: 10000, default: 20, description: 'Number of k-means clusters' })
+  @ApiPropertyOptional({
+    minimum: 2,
+    maximum: 1_000_000,
+    nullable: true,
+    type: Number,
+    description: 'Number of k-means clusters; null or left out for one cluster per five tokens',
+  })
   @IsOptional()
   @IsInt()
   @Min(2)
-  @Max(10000)
-  k?: number;
+  @Max(1_000_000)
+  k?: number | null;
 
   @ApiPropertyOptional({
     minimum: 1,
@@ -285,7 +291,7 @@ export const DEFAULT_MODEL_DEFINITION: ModelDefinition = {
     workers: 1,
     seed: 1,
   },
-  clustering: { k: 20, maxIterations: 100 },
+  clustering: { k: null, maxIterations: 100 },
 };
 
 /** Fills every setting the request left out from `base`: the defaults, or the definition being retrained. */

@@ -21,6 +21,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { JOB_PHASES } from '../entities/job.entity';
+import { ModelEvaluationDto } from '../evaluation/model-evaluation.dto';
 import type { ModelEntity } from '../entities/model.entity';
 import { MODEL_STATUSES, ModelVersionEntity } from '../entities/model-version.entity';
 import {
@@ -99,7 +100,9 @@ export class SentenceSettingsResponseDto {
 
 @ObjectType('ClusteringSettings')
 export class ClusteringSettingsResponseDto {
-  @ApiProperty() @Field(() => Int) k: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Requested k; null means one cluster per five tokens' })
+  @Field(() => Int, { nullable: true })
+  k: number | null;
   @ApiProperty() @Field(() => Int) maxIterations: number;
 }
 
@@ -144,6 +147,13 @@ export abstract class ModelVersionFieldsDto {
   @ApiProperty({ type: [PhaseSecondsDto], description: 'Seconds spent in each job phase, once ready' })
   @Field(() => [PhaseSecondsDto])
   phaseSeconds: PhaseSecondsDto[];
+  @ApiProperty({
+    nullable: true,
+    type: ModelEvaluationDto,
+    description: 'Clustering summary and neighbour metrics, once ready; null for imported versions',
+  })
+  @Field(() => ModelEvaluationDto, { nullable: true })
+  evaluation: ModelEvaluationDto | null;
   @ApiProperty({ nullable: true, type: String, description: 'Why training failed or was cancelled' })
   @Field(() => String, { nullable: true })
   error: string | null;
@@ -210,6 +220,7 @@ function versionFields(version: ModelVersionEntity): ModelVersionFieldsDto {
     trainingSeconds: version.trainingSeconds,
     epochLosses: version.epochLosses,
     phaseSeconds: Object.entries(version.phaseSeconds ?? {}).map(([phase, seconds]) => ({ phase, seconds })),
+    evaluation: version.evaluation ? ModelEvaluationDto.from(version.evaluation) : null,
     error: version.error,
     createdAt: version.createdAt,
     readyAt: version.readyAt,

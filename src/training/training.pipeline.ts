@@ -7,19 +7,17 @@ import { JobPhase, JobProgress } from '../entities/job.entity';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { JobRepository } from '../jobs/job.repository';
 import { ModelRepository } from '../models/model.repository';
-import { VectorIndexRepository } from '../similarity/vector-index.repository';
+import { VectorIndex, VectorIndexRepository } from '../similarity/vector-index.repository';
 import { assertTrainerFits, InvalidTrainingCorpusError, TrainerSettingsError, trainVectors } from '../trainer/trainer';
 import { TrainingCancelledError } from '../trainer/trainer.errors';
 import { BuiltCorpus, CorpusBuilder } from './corpus-builder';
+import { ModelAnalysis, ModelAnalysisResult } from './model-analysis.step';
 import { JobCancelledError, PermanentTrainingError } from './training.errors';
 import { VocabularyRepository } from './vocabulary.repository';
 
 export { PermanentTrainingError } from './training.errors';
 
-/**
- * Start and end of each phase in the job's overall `fraction`.
- * NOTE: the clustering and evaluating phases have their spans but no step runs them yet.
- */
+/** Start and end of each phase in the job's overall `fraction`. */
 const PHASE_SPAN: Record<Exclude<JobPhase, 'queued' | 'done'>, [number, number]> = {
   reading: [0, 0.1],
   vocabulary: [0.1, 0.12],
@@ -50,6 +48,7 @@ export class TrainingPipeline {
     private readonly vocabularies: VocabularyRepository,
     private readonly vectorIndexes: VectorIndexRepository,
     private readonly artifacts: ArtifactRepository,
+    private readonly analysis: ModelAnalysis,
   ) {}
 
   /**
@@ -80,8 +79,16 @@ export class TrainingPipeline {
     try {
       const built = await this.readCorpus(version, report, signal);
       const vectors = await this.train(version, built, report, signal);
-      await this.writeArtifacts(version, vectors, report, signal);
-      await this.save(target, version, built, report);
+      const index = await this.writeArtifacts(version, vectors, report, signal);
+      const analysis = await this.analysis.run(
+        version,
+        built.vocabulary.entries,
+        vectors,
+        index,
+        (phase, fraction) => report(phase, { fraction: phaseFraction(phase, fraction) }),
+        signal,
+      );
+      await this.save(target, version, built, report, analysis);
     } catch (error) {
       await this.artifacts.remove(this.artifacts.modelDir(version.id));
       throw error instanceof TrainingCancelledError || signal.aborted ? (signal.reason ?? error) : error;
@@ -184,7 +191,7 @@ export class TrainingPipeline {
     vectors: Float32Array,
     report: ProgressReporter,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<VectorIndex> {
     const { vectorSize, seed } = version.definition.trainer;
     await mkdir(this.artifacts.modelDir(version.id), { recursive: true });
 
@@ -198,6 +205,7 @@ export class TrainingPipeline {
       report('indexing', { fraction: phaseFraction('indexing', fraction) });
     });
     await this.artifacts.writeAtomically(this.artifacts.indexPath(version.id), (path) => index.writeTo(path));
+    return index;
   }
 
   private async save(
@@ -205,6 +213,7 @@ export class TrainingPipeline {
     version: ModelVersionEntity,
     built: BuiltCorpus,
     report: ProgressReporter,
+    analysis: ModelAnalysisResult,
   ): Promise<void> {
     report('saving', { fraction: phaseFraction('saving', 0) });
     const sentenceCount = built.corpus.sentenceOffsets.length - 1;
@@ -225,6 +234,7 @@ export class TrainingPipeline {
 
       await this.vocabularies.deleteVersion(manager, version.id);
       await this.vocabularies.copyInto(manager, version.id, built.vocabulary.entries);
+      await this.analysis.save(manager, version.id, analysis);
       await this.jobs.transition(
         target.jobId,
         ['active'],
