@@ -7,6 +7,10 @@ import { CaptureRepository } from './captures/capture.repository';
 import { CapturesController } from './captures/captures.controller';
 import { CapturesResolver } from './captures/captures.resolver';
 import { CapturesService } from './captures/captures.service';
+import { ClassificationController } from './classification/classification.controller';
+import { ClassificationRepository } from './classification/classification.repository';
+import { ClassificationResolver } from './classification/classification.resolver';
+import { ClassificationService } from './classification/classification.service';
 import { ClusterRepository } from './clusters/cluster.repository';
 import { ClustersController } from './clusters/clusters.controller';
 import { ClustersResolver } from './clusters/clusters.resolver';
@@ -44,6 +48,7 @@ export type Role = 'api' | 'worker' | 'all';
 const REPOSITORIES: Provider[] = [
   ArtifactRepository,
   CaptureRepository,
+  ClassificationRepository,
   ClusterRepository,
   JobRepository,
   ModelRepository,
@@ -57,6 +62,7 @@ const API_CONTROLLERS: Type[] = [
   CapturesController,
   ModelsController,
   ClustersController,
+  ClassificationController,
   InterchangeController,
   JobsController,
   HealthController,
@@ -68,6 +74,8 @@ const API_PROVIDERS: Provider[] = [
   SimilarityService,
   ClustersService,
   ClustersResolver,
+  ClassificationService,
+  ClassificationResolver,
   VectorIndexCache,
   InterchangeService,
   CapturesResolver,

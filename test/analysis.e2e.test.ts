@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { plantedGroupCapture } from './support/planted-groups';
+import { plantedDestination, plantedGroupCapture, plantedService, plantedSource } from './support/planted-groups';
 import { json, startTestServer, TestServer, waitFor } from './support/test-server';
 
 const CLASSES = ['Botnet', 'Normal', 'Background'];
@@ -302,5 +302,94 @@ describe('clusters and evaluation', () => {
     const invalid = await server.fetch(`/api/v1/models/${modelId}/clusters?labelClass=Spam`);
     assert.equal(invalid.status, 400);
     assert.match((await json(invalid)).message, /labelClass must be one of the following values: Botnet, Normal/);
+  });
+  const classify = async (body: unknown) =>
+    server.fetch(`/api/v1/models/${modelId}/classify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('classify known flow by neighbour vote', async () => {
+    const { dport, proto } = plantedService(0);
+    const flow = { srcAddr: plantedSource(0, 1), dstAddr: plantedDestination(0, 2), dport, proto: proto.toUpperCase() };
+    const response = await classify({ flows: [flow] });
+    const body = await json(response);
+    assert.equal(response.status, 200, JSON.stringify(body));
+
+    const [result] = body.flows;
+    const token = tokens.find((entry) => entry.token === `${flow.srcAddr}|${flow.dstAddr}|${dport}|${proto}`)!;
+    assert.equal(result.status, 'known');
+    assert.equal(result.token, token.token);
+    assert.equal(result.neighbours.length, 10);
+    const expectedNeighbours = nearestTen(similarities, token.tokenId).map((other) => tokens[other].token);
+    assert.deepEqual(
+      result.neighbours.map((neighbour: { token: string }) => neighbour.token),
+      expectedNeighbours,
+    );
+
+    const votes = new Map(CLASSES.map((labelClass) => [labelClass, 0]));
+    for (const neighbour of result.neighbours) {
+      votes.set(neighbour.labelClass, votes.get(neighbour.labelClass)! + Math.max(neighbour.similarity, 0));
+    }
+    const total = [...votes.values()].reduce((sum, weight) => sum + weight, 0);
+    assert.equal(result.labelClass, 'Botnet');
+    assert.ok(Math.abs(result.confidence - votes.get('Botnet')! / total) < 1e-9);
+    assert.equal(result.novelty, null);
+  });
+
+  it('classify unseen flows with novelty and evidence', async () => {
+    const { dport, proto } = plantedService(0);
+    const newSource = { srcAddr: '10.200.0.1', dstAddr: plantedDestination(0, 4), dport, proto };
+    const nothingShared = { srcAddr: '10.201.0.1', dstAddr: '198.51.100.7', dport: '9', proto: 'udp' };
+    const body = await json(await classify({ flows: [newSource, nothingShared] }));
+
+    const [shared, alone] = body.flows;
+    assert.equal(shared.status, 'unseen');
+    assert.equal(shared.labelClass, null);
+    assert.equal(shared.novelty, 0.25);
+    assert.equal(shared.evidence.length, 4);
+    for (const item of shared.evidence) {
+      assert.deepEqual(item.sharedFields, ['dstAddr', 'dport', 'proto']);
+      assert.equal(item.labelClass, 'Botnet');
+    }
+
+    assert.equal(alone.status, 'unseen');
+    assert.equal(alone.novelty, 1);
+    assert.deepEqual(alone.evidence, []);
+  });
+
+  it('classify binetflow rows counts rejected rows', async () => {
+    const { dport, proto } = plantedService(3);
+    const rows =
+      'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label\n' +
+      `2011/08/16 12:00:00.000000,0.1,${proto},${plantedSource(3, 0)},1234,  <->,${plantedDestination(3, 0)},` +
+      `${dport},CON,0,0,2,200,100,flow=unknown\n` +
+      '2011/08/16 12:00:01.000000,not-a-number\n';
+    const response = await classify({ rows });
+    const body = await json(response);
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.equal(body.rejectedRows, 1);
+    assert.equal(body.flows.length, 1);
+    assert.equal(body.flows[0].status, 'known');
+    assert.equal(body.flows[0].labelClass, 'Normal');
+  });
+
+  it('classify rejects flows and rows together', async () => {
+    const response = await classify({ flows: [], rows: 'StartTime\n' });
+    assert.equal(response.status, 400);
+    assert.match((await json(response)).message, /exactly one of flows/);
+  });
+
+  it('classify mutation over GraphQL', async () => {
+    const { dport, proto } = plantedService(5);
+    const { data, errors } = await graphql(
+      `mutation { classify(modelId: "${modelId}", flows: [{ srcAddr: "${plantedSource(5, 2)}", ` +
+        `dstAddr: "${plantedDestination(5, 1)}", dport: "${dport}", proto: "${proto}" }]) ` +
+        '{ flows { status labelClass confidence neighbours { token } } } }',
+    );
+    assert.equal(errors, undefined);
+    assert.equal(data.classify.flows[0].status, 'known');
+    assert.equal(data.classify.flows[0].labelClass, 'Background');
   });
 });
