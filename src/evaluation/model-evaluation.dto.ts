@@ -40,6 +40,32 @@ export class ClusteringSummaryDto {
   @ApiProperty({ description: 'Wall-clock seconds of the k-means run' }) @Field(() => Float) seconds: number;
 }
 
+@ObjectType('HeldOutDetection')
+export class HeldOutDetectionDto extends DetectionScoresDto {
+  @ApiProperty({ description: 'Held-out flows, or distinct held-out tokens' }) @Field(() => Int) total: number;
+  @ApiProperty({ description: 'Of total, those not in the vocabulary; they get no prediction and count as misses' })
+  @Field(() => Int)
+  unseen: number;
+  @ApiProperty({ description: 'Of unseen, those labelled Botnet' }) @Field(() => Int) unseenBotnet: number;
+}
+
+@ObjectType('TemporalSplitEvaluation')
+export class TemporalSplitEvaluationDto {
+  @ApiProperty({ description: 'Requested share of flows, in StartTime order, trained on' })
+  @Field(() => Float)
+  trainShare: number;
+  @ApiProperty({ description: 'StartTime (epoch seconds) from which flows were held out' })
+  @Field(() => Float)
+  cutoff: number;
+  @ApiProperty() @Field(() => Int) trainingFlows: number;
+  @ApiProperty() @Field(() => Int) heldOutFlows: number;
+  @ApiProperty({ description: 'Flows without a StartTime, trained on' })
+  @Field(() => Int)
+  flowsWithoutStartTime: number;
+  @ApiProperty({ type: HeldOutDetectionDto }) @Field(() => HeldOutDetectionDto) byFlows: HeldOutDetectionDto;
+  @ApiProperty({ type: HeldOutDetectionDto }) @Field(() => HeldOutDetectionDto) byTokens: HeldOutDetectionDto;
+}
+
 /** A version's stored evaluation. Metrics ending in ByTokens weigh every token 1; ByFlows weigh it by its count. */
 @ObjectType('ModelEvaluation')
 export class ModelEvaluationDto {
@@ -63,6 +89,13 @@ export class ModelEvaluationDto {
     number | null;
   @ApiProperty({ nullable: true, type: Number }) @Field(() => Float, { nullable: true }) clusterPurityByFlows:
     number | null;
+  @ApiProperty({
+    nullable: true,
+    type: TemporalSplitEvaluationDto,
+    description: 'Botnet detection on held-out later flows; null unless the model set evaluation.temporalSplit',
+  })
+  @Field(() => TemporalSplitEvaluationDto, { nullable: true })
+  temporalSplit: TemporalSplitEvaluationDto | null;
   @ApiProperty({ description: 'Wall-clock seconds of the neighbour search and metrics' })
   @Field(() => Float)
   seconds: number;
@@ -77,6 +110,7 @@ export class ModelEvaluationDto {
       botnetDetectionByFlows: evaluation.botnetDetection.byFlows,
       clusterPurityByTokens: evaluation.clusterPurity.byTokens,
       clusterPurityByFlows: evaluation.clusterPurity.byFlows,
+      temporalSplit: evaluation.temporalSplit ?? null,
       seconds: evaluation.seconds,
     };
   }

@@ -8,6 +8,7 @@ import { labelAgreementAt } from './label-agreement';
 import type { ClusteringSummary, ModelEvaluation } from './model-evaluation.types';
 import { Neighbour, NeighbourLookup } from './neighbour-lookup';
 import { detectByNeighbourVote } from './neighbour-vote-detection';
+import { TemporalSplit } from './temporal-split';
 
 /** Neighbours per token in label agreement and in the leave-one-out vote. */
 export const EVALUATION_NEIGHBOURS = 10;
@@ -26,6 +27,7 @@ export class ModelEvaluationService {
     entries: readonly VocabularyEntry[],
     assignments: Int32Array,
     clustering: ClusteringSummary,
+    temporalSplit: TemporalSplit | null,
     onProgress: (fraction: number) => void,
     signal: AbortSignal,
   ): Promise<ModelEvaluation> {
@@ -49,6 +51,7 @@ export class ModelEvaluationService {
         byTokens: clusterPurity(assignments, clustering.k, byTokens).purity,
         byFlows: clusterPurity(assignments, clustering.k, byFlows).purity,
       },
+      temporalSplit: temporalSplit ? temporalSplit.evaluate(entries, index) : null,
       seconds: 0,
     };
     evaluation.seconds = (performance.now() - started) / 1000;

@@ -1,6 +1,7 @@
 import type { LabelClass } from '../captures/label-class';
 import type { ClassAgreement } from './label-agreement';
 import type { DetectionScores } from './neighbour-vote-detection';
+import type { TemporalSplitEvaluation } from './temporal-split';
 
 /** How a version's vectors were clustered. */
 export interface ClusteringSummary {
@@ -24,6 +25,8 @@ export interface ModelEvaluation {
   botnetDetection: { byTokens: DetectionScores; byFlows: DetectionScores };
   /** Cluster purity, tokens weighted by 1 and by count. */
   clusterPurity: { byTokens: number | null; byFlows: number | null };
+  /** Botnet detection on the held-out later flows, or null when the model trained on every flow. */
+  temporalSplit: TemporalSplitEvaluation | null;
   /** Wall-clock seconds of the neighbour search and the metrics. */
   seconds: number;
 }

@@ -49,6 +49,15 @@ export interface ClusteringDefinition {
   maxIterations: number;
 }
 
+/** Settings of the evaluation stored with each trained version. */
+export interface EvaluationDefinition {
+  /**
+   * Share of the flows, in StartTime order, to train on; the rest is held out and classified. Null trains on all
+   * flows and skips the temporal-split evaluation. Default null.
+   */
+  temporalSplit: number | null;
+}
+
 /** Everything that determines a model, stored with each version so that a run can be reproduced. */
 export interface ModelDefinition {
   tokenFields: TokenField[];
@@ -61,4 +70,6 @@ export interface ModelDefinition {
   vocabulary: VocabularyDefinition;
   trainer: TrainerSettings;
   clustering: ClusteringDefinition;
+  /** Absent in definitions stored before this setting existed, which means no temporal split. */
+  evaluation?: EvaluationDefinition;
 }

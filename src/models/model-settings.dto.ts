@@ -119,6 +119,23 @@ export class ClusteringSettingsDto {
   maxIterations?: number;
 }
 
+export class EvaluationSettingsDto {
+  @ApiPropertyOptional({
+    minimum: 0.05,
+    maximum: 0.95,
+    nullable: true,
+    type: Number,
+    description:
+      'Share of the flows, in StartTime order, to train on (for example 0.7); the rest is held out, classified and ' +
+      'scored as evaluation.temporalSplit. Null or left out trains on every flow',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.05)
+  @Max(0.95)
+  temporalSplit?: number | null;
+}
+
 /** Trainer settings; names and defaults follow gensim 4's `Word2Vec`. */
 export class TrainerSettingsDto {
   @ApiPropertyOptional({ enum: ['skipgram', 'cbow'], default: 'skipgram' })
@@ -271,6 +288,12 @@ export class ModelSettingsDto {
   @ValidateNested()
   @Type(() => ClusteringSettingsDto)
   clustering?: ClusteringSettingsDto;
+
+  @ApiPropertyOptional({ type: EvaluationSettingsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EvaluationSettingsDto)
+  evaluation?: EvaluationSettingsDto;
 }
 
 export const DEFAULT_MODEL_DEFINITION: ModelDefinition = {
@@ -292,6 +315,7 @@ export const DEFAULT_MODEL_DEFINITION: ModelDefinition = {
     seed: 1,
   },
   clustering: { k: null, maxIterations: 100 },
+  evaluation: { temporalSplit: null },
 };
 
 /** Fills every setting the request left out from `base`: the defaults, or the definition being retrained. */
@@ -317,6 +341,12 @@ export function toModelDefinition(
     },
     trainer: { ...base.trainer, ...withoutUndefined(trainer) },
     clustering: { ...base.clustering, ...withoutUndefined(dto.clustering ?? {}) },
+    evaluation: {
+      temporalSplit:
+        dto.evaluation?.temporalSplit === undefined
+          ? (base.evaluation?.temporalSplit ?? null)
+          : dto.evaluation.temporalSplit,
+    },
   };
 }
 

@@ -132,6 +132,13 @@ export abstract class ModelVersionFieldsDto {
   @ApiProperty({ type: ClusteringSettingsResponseDto })
   @Field(() => ClusteringSettingsResponseDto)
   clustering: ClusteringSettingsResponseDto;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Share of the flows, in StartTime order, trained on; the rest was held out for evaluation',
+  })
+  @Field(() => Float, { nullable: true })
+  temporalSplit: number | null;
   @ApiProperty({ description: 'True when the vectors were imported from a word2vec file instead of trained here' })
   @Field()
   imported: boolean;
@@ -213,6 +220,7 @@ function versionFields(version: ModelVersionEntity): ModelVersionFieldsDto {
       maxFinalVocab: definition.vocabulary.maxFinalVocab,
     },
     clustering: definition.clustering,
+    temporalSplit: definition.evaluation?.temporalSplit ?? null,
     imported: version.imported,
     vocabularySize: version.vocabularySize,
     corpusWords: version.corpusWords,

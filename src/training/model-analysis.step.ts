@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { ArtifactRepository } from '../artifacts/artifact.repository';
+import { CaptureRepository } from '../captures/capture.repository';
+import { parseCapture } from '../captures/capture-parser';
 import { EntityManager } from 'typeorm';
 import { ClusterRepository } from '../clusters/cluster.repository';
 import { ModelClusteringService, ModelClusters } from '../clusters/model-clustering.service';
@@ -6,10 +9,12 @@ import type { JobPhase } from '../entities/job.entity';
 import type { ModelVersionEntity } from '../entities/model-version.entity';
 import type { ModelEvaluation } from '../evaluation/model-evaluation.types';
 import { ModelEvaluationService } from '../evaluation/model-evaluation.service';
+import { temporalCutoff, TemporalSplit } from '../evaluation/temporal-split';
 import type { VectorIndex } from '../similarity/vector-index.repository';
+import { PermanentTrainingError } from './training.errors';
 import type { VocabularyEntry } from './vocabulary';
 
-/** What the analysis step computed for one version, stored in the pipeline's saving transaction. */
+/** Clusters and evaluation of one version, stored in the pipeline's saving transaction. */
 export interface ModelAnalysisResult {
   clusters: ModelClusters;
   evaluation: ModelEvaluation;
@@ -21,17 +26,58 @@ export type AnalysisProgress = (phase: Extract<JobPhase, 'clustering' | 'evaluat
 /** The training pipeline's step between indexing and saving: k-means over the whole vocabulary, then evaluation. */
 @Injectable()
 export class ModelAnalysis {
+  private readonly logger = new Logger(ModelAnalysis.name);
+
   constructor(
+    private readonly captures: CaptureRepository,
+    private readonly artifacts: ArtifactRepository,
     private readonly clustering: ModelClusteringService,
     private readonly evaluation: ModelEvaluationService,
     private readonly clusters: ClusterRepository,
   ) {}
+
+  /**
+   * Reads the start times of the version's captures and returns the split that routes each flow to training or to
+   * the held-out set, or null when the definition sets no temporal split.
+   */
+  async prepareTemporalSplit(version: ModelVersionEntity, signal: AbortSignal): Promise<TemporalSplit | null> {
+    const trainShare = version.definition.evaluation?.temporalSplit ?? null;
+    if (trainShare === null) {
+      return null;
+    }
+
+    const captures = new Map((await this.captures.findByIds(version.captureIds)).map((c) => [c.id, c]));
+    const startTimes: number[] = [];
+    for (const captureId of version.captureIds) {
+      const capture = captures.get(captureId);
+      if (!capture) {
+        throw new PermanentTrainingError(`Capture ${captureId} of model ${version.modelId} no longer exists`);
+      }
+
+      await parseCapture(this.artifacts.openRead(this.artifacts.capturePath(capture.sha256.trim())), (flow) => {
+        if (flow.startTime !== null) {
+          startTimes.push(flow.startTime);
+        }
+      });
+      signal.throwIfAborted();
+    }
+
+    if (startTimes.length === 0) {
+      throw new PermanentTrainingError(
+        `No flow of model ${version.modelId} has a StartTime, so evaluation.temporalSplit cannot split it; remove it`,
+      );
+    }
+    const cutoff = temporalCutoff(Float64Array.from(startTimes), trainShare);
+    this.logger.log(`Model ${version.modelId}: holding out flows from StartTime ${cutoff} for the temporal split`);
+    return new TemporalSplit(trainShare, cutoff, version.definition.tokenFields);
+  }
 
   async run(
     version: ModelVersionEntity,
     entries: readonly VocabularyEntry[],
     vectors: Float32Array,
     index: VectorIndex,
+    temporalSplit: TemporalSplit | null,
     report: AnalysisProgress,
     signal: AbortSignal,
   ): Promise<ModelAnalysisResult> {
@@ -52,6 +98,7 @@ export class ModelAnalysis {
       entries,
       clusters.assignments,
       clusters.summary,
+      temporalSplit,
       (fraction) => report('evaluating', fraction),
       signal,
     );

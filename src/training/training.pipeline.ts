@@ -11,6 +11,7 @@ import { VectorIndex, VectorIndexRepository } from '../similarity/vector-index.r
 import { assertTrainerFits, InvalidTrainingCorpusError, TrainerSettingsError, trainVectors } from '../trainer/trainer';
 import { TrainingCancelledError } from '../trainer/trainer.errors';
 import { BuiltCorpus, CorpusBuilder } from './corpus-builder';
+import { TemporalSplit } from '../evaluation/temporal-split';
 import { ModelAnalysis, ModelAnalysisResult } from './model-analysis.step';
 import { JobCancelledError, PermanentTrainingError } from './training.errors';
 import { VocabularyRepository } from './vocabulary.repository';
@@ -77,7 +78,8 @@ export class TrainingPipeline {
     // Files of an attempt that died without cleaning up are removed before this attempt writes its own.
     await this.artifacts.remove(this.artifacts.modelDir(version.id));
     try {
-      const built = await this.readCorpus(version, report, signal);
+      const temporalSplit = await this.analysis.prepareTemporalSplit(version, signal);
+      const built = await this.readCorpus(version, report, signal, temporalSplit);
       const vectors = await this.train(version, built, report, signal);
       const index = await this.writeArtifacts(version, vectors, report, signal);
       const analysis = await this.analysis.run(
@@ -85,6 +87,7 @@ export class TrainingPipeline {
         built.vocabulary.entries,
         vectors,
         index,
+        temporalSplit,
         (phase, fraction) => report(phase, { fraction: phaseFraction(phase, fraction) }),
         signal,
       );
@@ -99,6 +102,7 @@ export class TrainingPipeline {
     version: ModelVersionEntity,
     report: ProgressReporter,
     signal: AbortSignal,
+    temporalSplit: TemporalSplit | null,
   ): Promise<BuiltCorpus> {
     const captures = await this.captures.findByIds(version.captureIds);
     const byId = new Map(captures.map((capture) => [capture.id, capture]));
@@ -113,6 +117,11 @@ export class TrainingPipeline {
       }
 
       await parseCapture(this.artifacts.openRead(this.artifacts.capturePath(capture.sha256.trim())), (flow) => {
+        // A temporal split keeps the later flows out of training, to classify them once the model is trained.
+        if (temporalSplit && !temporalSplit.accept(flow)) {
+          return;
+        }
+
         builder.addFlow(flow);
         if (builder.flowCount % 50_000 === 0) {
           signal.throwIfAborted();
