@@ -18,6 +18,15 @@ export class ClassificationRepository {
     return tokens.length === 0 ? Promise.resolve([]) : this.tokens.findBy({ modelId: versionId, token: In(tokens) });
   }
 
+  /** Returns the id, string and label class of every token of a version, in id order. */
+  findAllLabelClasses(versionId: string): Promise<Pick<TokenEntity, 'tokenId' | 'token' | 'labelClass'>[]> {
+    return this.tokens.find({
+      select: { tokenId: true, token: true, labelClass: true },
+      where: { modelId: versionId },
+      order: { tokenId: 'ASC' },
+    });
+  }
+
   findByIds(versionId: string, tokenIds: number[]): Promise<TokenEntity[]> {
     return tokenIds.length === 0
       ? Promise.resolve([])

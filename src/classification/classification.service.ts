@@ -1,4 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { CaptureRepository } from '../captures/capture.repository';
+import { isUuid } from '../common/uuid';
+import { classifyCaptureAsCsv } from './capture-classification';
 import { CaptureFormatError, CaptureLimitError } from '../captures/capture-parse.errors';
 import { parseCaptureBuffer } from '../captures/capture-parser';
 import type { Flow } from '../captures/flow.types';
@@ -32,20 +36,14 @@ const SOURCE_FIELDS: readonly TokenField[] = ['srcAddr', 'sport'];
 export class ClassificationService {
   constructor(
     private readonly models: ModelsService,
+    private readonly captures: CaptureRepository,
     private readonly tokens: ClassificationRepository,
     private readonly indexes: VectorIndexCache,
     private readonly artifacts: ArtifactRepository,
   ) {}
 
   async classify(modelId: string, request: ClassifyRequestDto): Promise<ClassifyResponseDto> {
-    const version = await this.models.resolveServingVersion(modelId);
-    if (version.definition.includeLabel) {
-      throw new DomainError(
-        'INVALID_INPUT',
-        `Model ${modelId} has each flow's label inside its tokens, so it cannot classify flows; use a model ` +
-          'trained with includeLabel false',
-      );
-    }
+    const version = await this.resolveClassifyingVersion(modelId);
 
     const { flows, rejectedRows } = await readRequestFlows(request);
     const fields = version.definition.tokenFields;
@@ -66,6 +64,45 @@ export class ClassificationService {
     }
 
     return { versionId: version.id, flows: results, rejectedRows };
+  }
+
+  /**
+   * Classifies every flow of a stored capture and returns the CSV stream (see `classifyCaptureAsCsv`). The model,
+   * capture and index are checked before the stream starts, so those failures reach the client as errors.
+   */
+  async classifyCapture(modelId: string, captureId: string): Promise<{ stream: Readable; fileName: string }> {
+    const version = await this.resolveClassifyingVersion(modelId);
+    const capture = isUuid(captureId) ? await this.captures.findById(captureId) : null;
+    if (!capture) {
+      throw new DomainError('CAPTURE_NOT_FOUND', `Capture ${captureId} not found`);
+    }
+
+    const index = await this.loadIndex(version);
+    const tokens = await this.tokens.findAllLabelClasses(version.id);
+    const stream = classifyCaptureAsCsv({
+      source: this.artifacts.openRead(this.artifacts.capturePath(capture.sha256.trim())),
+      format: capture.format,
+      tokenFields: version.definition.tokenFields,
+      idOf: new Map(tokens.map((token) => [token.token, token.tokenId])),
+      labelClassOf: (tokenId) => tokens[tokenId].labelClass,
+      index,
+      description: `capture ${capture.id} with model ${modelId} version ${version.version}`,
+    });
+
+    return { stream, fileName: `${capture.fileName.replace(/[^\w.-]+/g, '_')}.classified.csv` };
+  }
+
+  private async resolveClassifyingVersion(modelId: string): Promise<ModelVersionEntity> {
+    const version = await this.models.resolveServingVersion(modelId);
+    if (version.definition.includeLabel) {
+      throw new DomainError(
+        'INVALID_INPUT',
+        `Model ${modelId} has each flow's label inside its tokens, so it cannot classify flows; use a model ` +
+          'trained with includeLabel false',
+      );
+    }
+
+    return version;
   }
 
   private async loadIndex(version: ModelVersionEntity): Promise<VectorIndex> {
