@@ -29,7 +29,7 @@ export interface CaptureClassificationInput {
 /**
  * Streams the classification of every flow of a capture as CSV. Each distinct token is classified once by neighbour
  * vote and the result reused for its other flows. Unseen flows have status `unseen` and empty class and confidence.
- * Parsing waits whenever the reader is slower, so memory holds one result per distinct token, not per flow.
+ * Parsing waits whenever the reader is slower, so memory keeps one result per distinct token, not per flow.
  */
 export function classifyCaptureAsCsv(input: CaptureClassificationInput): Readable {
   const output = new PassThrough();

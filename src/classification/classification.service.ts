@@ -69,6 +69,8 @@ export class ClassificationService {
   /**
    * Classifies every flow of a stored capture and returns the CSV stream (see `classifyCaptureAsCsv`). The model,
    * capture and index are checked before the stream starts, so those failures reach the client as errors.
+   * NOTE: this runs in the API process for the length of the request, not as a queued job, so a client that
+   * disconnects loses the result and a capture of millions of flows keeps one request open for minutes.
    */
   async classifyCapture(modelId: string, captureId: string): Promise<{ stream: Readable; fileName: string }> {
     const version = await this.resolveClassifyingVersion(modelId);
