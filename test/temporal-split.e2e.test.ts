@@ -70,7 +70,12 @@ describe('temporal split on scenario 6', () => {
       // Flows that share the cutoff's StartTime are all held out, so the held-out share is at least 30%.
       assert.ok(split.heldOutFlows >= 0.3 * FLOWS, `held out ${split.heldOutFlows}`);
       assert.ok(split.heldOutFlows < 0.31 * FLOWS, `held out ${split.heldOutFlows}`);
-      assert.equal(model.corpusWords, split.trainingFlows);
+      // Count mode keeps every flow; host mode leaves out sentences too short to give a word a context.
+      if (sentences.mode === 'count') {
+        assert.equal(model.corpusWords, split.trainingFlows);
+      } else {
+        assert.ok(model.corpusWords <= split.trainingFlows, `${model.corpusWords} words`);
+      }
 
       for (const scores of [split.byFlows, split.byTokens]) {
         assert.ok(scores.unseen > 0, 'the later flows include tokens the model never saw');
