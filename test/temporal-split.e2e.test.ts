@@ -54,7 +54,11 @@ describe('temporal split on scenario 6', () => {
       assert.equal(create.status, 202, JSON.stringify(created));
       const job = await waitFor(
         async () => {
-          const current = await json(await server.fetch(`/api/v1/jobs/${created.job.id}`));
+          // A server that died shows up as a failed request, so its last output goes into the failure message.
+          const response = await server.fetch(`/api/v1/jobs/${created.job.id}`).catch((error: Error) => {
+            throw new Error(`${error.message}\n${server.output().slice(-5000)}`);
+          });
+          const current = await json(response);
           return ['completed', 'failed'].includes(current.state) ? current : undefined;
         },
         40 * 60_000,

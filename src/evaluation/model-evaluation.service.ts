@@ -51,7 +51,7 @@ export class ModelEvaluationService {
         byTokens: clusterPurity(assignments, clustering.k, byTokens).purity,
         byFlows: clusterPurity(assignments, clustering.k, byFlows).purity,
       },
-      temporalSplit: temporalSplit ? temporalSplit.evaluate(entries, index) : null,
+      temporalSplit: temporalSplit ? await temporalSplit.evaluate(entries, index, signal) : null,
       seconds: 0,
     };
     evaluation.seconds = (performance.now() - started) / 1000;

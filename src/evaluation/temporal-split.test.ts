@@ -62,7 +62,7 @@ describe('TemporalSplit', () => {
     heldOut.forEach((held) => assert.equal(split.accept(held), false));
     split.accept(flow(1, 'b2', 'x', 'flow=From-Botnet-V1'));
 
-    const result = split.evaluate(entries, index);
+    const result = await split.evaluate(entries, index);
     assert.equal(result.trainingFlows, 1);
     assert.equal(result.heldOutFlows, 8);
 

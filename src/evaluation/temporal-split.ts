@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { LABEL_CLASSES, LabelClass, labelClassOf } from '../captures/label-class';
 import type { Flow } from '../captures/flow.types';
 import { DEFAULT_VOTING_NEIGHBOURS, TokenClassifier } from '../classification/token-classifier';
@@ -5,6 +6,9 @@ import type { TokenField } from '../models/model-definition';
 import type { VectorIndex } from '../similarity/vector-index.repository';
 import { formatToken } from '../training/token-format';
 import type { VocabularyEntry } from '../training/vocabulary';
+
+/** Held-out tokens classified between yields to the event loop. */
+const CLASSIFY_BATCH = 1000;
 
 /** Botnet detection over the held-out part. Unseen flows and tokens get no prediction, so botnet ones are misses. */
 export interface HeldOutDetection {
@@ -86,14 +90,27 @@ export class TemporalSplit {
     return false;
   }
 
-  /** Classifies every held-out token with the trained model and scores botnet detection over flows and tokens. */
-  evaluate(entries: readonly VocabularyEntry[], index: VectorIndex): TemporalSplitEvaluation {
+  /**
+   * Classifies every held-out token with the trained model and scores botnet detection over flows and tokens. It
+   * yields to the event loop between batches, so the process keeps serving requests and renewing its job lock.
+   */
+  async evaluate(
+    entries: readonly VocabularyEntry[],
+    index: VectorIndex,
+    signal?: AbortSignal,
+  ): Promise<TemporalSplitEvaluation> {
     const idOf = new Map(entries.map((entry, tokenId) => [entry.token, tokenId]));
     const classifier = new TokenClassifier(index, (tokenId) => entries[tokenId].labelClass);
     const byFlows = new DetectionCounter();
     const byTokens = new DetectionCounter();
 
+    let classified = 0;
     for (const [token, counts] of this.heldOut) {
+      if (++classified % CLASSIFY_BATCH === 0) {
+        signal?.throwIfAborted();
+        await yieldToEventLoop();
+      }
+
       const tokenId = idOf.get(token);
       const known = tokenId !== undefined;
       const predictedBotnet = known && classifier.classify(tokenId, DEFAULT_VOTING_NEIGHBOURS)?.labelClass === 'Botnet';
