@@ -12,10 +12,20 @@ import { CaptureRepository } from './captures/capture.repository';
 import { CapturesController } from './captures/captures.controller';
 import { CapturesResolver } from './captures/captures.resolver';
 import { CapturesService } from './captures/captures.service';
+import { ClassificationController } from './classification/classification.controller';
+import { ClassificationRepository } from './classification/classification.repository';
+import { ClassificationResolver } from './classification/classification.resolver';
+import { ClassificationService } from './classification/classification.service';
+import { ClusterRepository } from './clusters/cluster.repository';
+import { ClustersController } from './clusters/clusters.controller';
+import { ClustersResolver } from './clusters/clusters.resolver';
+import { ClustersService } from './clusters/clusters.service';
+import { ModelClusteringService } from './clusters/model-clustering.service';
 import { formatGraphqlError } from './common/graphql-error';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions, ENTITIES } from './database/data-source';
+import { ModelEvaluationService } from './evaluation/model-evaluation.service';
 import { HealthController } from './health/health.controller';
 import { InterchangeController } from './interchange/interchange.controller';
 import { InterchangeService } from './interchange/interchange.service';
@@ -40,6 +50,7 @@ import { ServingModelLoader } from './similarity/serving-model.loader';
 import { SimilarityController } from './similarity/similarity.controller';
 import { SimilarityResolver } from './similarity/similarity.resolver';
 import { VectorIndexRepository } from './similarity/vector-index.repository';
+import { ModelAnalysis } from './training/model-analysis.step';
 import { TrainingPipeline } from './training/training.pipeline';
 import { VocabularySearchController } from './vocabulary-search/vocabulary-search.controller';
 import { VocabularySearchRepository } from './vocabulary-search/vocabulary-search.repository';
@@ -53,6 +64,8 @@ export type Role = 'api' | 'worker' | 'all';
 const REPOSITORIES: Provider[] = [
   ArtifactRepository,
   CaptureRepository,
+  ClassificationRepository,
+  ClusterRepository,
   JobRepository,
   ModelRepository,
   QueueRepository,
@@ -67,6 +80,8 @@ const API_CONTROLLERS: Type[] = [
   SimilarityController,
   VocabularySearchController,
   ProjectionController,
+  ClustersController,
+  ClassificationController,
   InterchangeController,
   JobsController,
   HealthController,
@@ -85,6 +100,10 @@ const API_PROVIDERS: Provider[] = [
   VocabularySearchRepository,
   VocabularySearchResolver,
   ProjectionService,
+  ClustersService,
+  ClustersResolver,
+  ClassificationService,
+  ClassificationResolver,
   InterchangeService,
   CapturesResolver,
   ModelsResolver,
@@ -92,7 +111,15 @@ const API_PROVIDERS: Provider[] = [
   ...ACCESS_PROVIDERS,
 ];
 
-const WORKER_PROVIDERS: Provider[] = [ProjectionBuilder, TrainingPipeline, TrainingWorker, JobReconciler];
+const WORKER_PROVIDERS: Provider[] = [
+  ProjectionBuilder,
+  TrainingPipeline,
+  ModelAnalysis,
+  ModelClusteringService,
+  ModelEvaluationService,
+  TrainingWorker,
+  JobReconciler,
+];
 
 /** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
 @Module({})

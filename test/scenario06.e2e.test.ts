@@ -24,7 +24,7 @@ describe('scenario 6 end to end', () => {
     await server?.stop();
   });
 
-  it('uploads, trains and answers most-similar like exact cosine', { timeout: 30 * 60_000 }, async () => {
+  it('uploads, trains and answers most-similar like exact cosine', { timeout: 30 * 60_000 }, async (t) => {
     const started = Date.now();
     const form = new FormData();
     form.append('file', await openAsBlob(CAPTURE), 'scenario06_capture20110816.binetflow.gz');
@@ -90,6 +90,15 @@ describe('scenario 6 end to end', () => {
     assert.ok(model.vocabularySize > 100_000, `vocabulary of ${model.vocabularySize} tokens`);
     assert.equal(model.epochLosses.length, 5);
     assert.ok(Number.isFinite(model.epochLosses[0]));
+
+    // The job clusters the whole vocabulary at the default k of one cluster per five tokens.
+    const { clustering } = model.evaluation;
+    assert.equal(clustering.k, Math.round(model.vocabularySize / 5));
+    assert.equal(Number((await server.query('SELECT count(*) FROM clusters'))[0].count), clustering.k);
+    t.diagnostic(
+      `k-means of ${model.vocabularySize} tokens into ${clustering.k} clusters: ${clustering.seconds.toFixed(1)} s, ` +
+        `${clustering.iterations} passes; evaluation ${model.evaluation.seconds.toFixed(1)} s`,
+    );
 
     const [{ token }] = await server.query<{ token: string }>(
       `SELECT token FROM tokens WHERE "modelId" = $1 AND token LIKE $2 ORDER BY count DESC, token LIMIT 1`,

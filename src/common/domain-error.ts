@@ -6,6 +6,7 @@ export type DomainErrorCode =
   | 'JOB_NOT_FOUND'
   | 'TOKEN_NOT_FOUND'
   | 'PROJECTION_NOT_FOUND'
+  | 'CLUSTER_NOT_FOUND'
   | 'MODEL_NOT_READY'
   | 'CAPTURE_UNREADABLE'
   | 'UPLOAD_TOO_LARGE'

@@ -12,6 +12,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'TOKEN_NOT_FOUND':
     case 'API_KEY_NOT_FOUND':
     case 'PROJECTION_NOT_FOUND':
+    case 'CLUSTER_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'MODEL_NOT_READY':
     case 'CAPTURE_IN_USE':

@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { AuditRecordEntity } from '../entities/audit-record.entity';
 import { CaptureEntity } from '../entities/capture.entity';
+import { ClusterEntity } from '../entities/cluster.entity';
 import { JobEntity } from '../entities/job.entity';
 import { CutTokenEntity } from '../entities/cut-token.entity';
 import { ModelEntity } from '../entities/model.entity';
@@ -22,6 +23,7 @@ export const ENTITIES = [
   JobEntity,
   ApiKeyEntity,
   AuditRecordEntity,
+  ClusterEntity,
 ];
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ModelEvaluation } from '../evaluation/model-evaluation.types';
 import type { ModelDefinition } from '../models/model-definition';
 
 export const MODEL_STATUSES = ['queued', 'training', 'ready', 'failed', 'cancelled'] as const;
@@ -34,6 +35,8 @@ export class ModelVersionEntity {
   /** Seconds spent in each job phase, recorded when the version becomes ready. */
   @Column({ type: 'jsonb', nullable: true }) phaseSeconds: Record<string, number> | null;
   @Column({ type: 'text', nullable: true }) error: string | null;
+  /** Clustering summary and neighbour metrics, stored when the version becomes ready. */
+  @Column({ type: 'jsonb', nullable: true }) evaluation: ModelEvaluation | null;
 
   @CreateDateColumn({ type: 'timestamptz' }) createdAt: Date;
   @Column({ type: 'timestamptz', nullable: true }) readyAt: Date | null;

@@ -15,6 +15,8 @@ export class TokenEntity {
   @Column({ type: 'jsonb' }) labelCounts: Record<string, number>;
   /** Majority label class of the flows this token came from. */
   @Column({ type: 'text' }) labelClass: LabelClass;
-  /** k-means cluster of the token's vector, or null until the model has been clustered. */
+  /** k-means cluster, or null for versions trained before clustering was stored. */
   @Column({ type: 'integer', nullable: true }) cluster: number | null;
+  /** Cosine similarity of the token's vector to its cluster's centroid. */
+  @Column({ type: 'real', nullable: true }) centroidSimilarity: number | null;
 }

@@ -43,10 +43,19 @@ export interface VocabularyDefinition {
 
 /** Settings of the k-means clustering of a model's vectors. */
 export interface ClusteringDefinition {
-  /** Number of clusters. Default 20. */
-  k: number;
+  /** Number of clusters, or null for one cluster per five tokens (rounded, at least 1). Default null. */
+  k: number | null;
   /** Largest number of k-means iterations. Default 100. */
   maxIterations: number;
+}
+
+/** Settings of the evaluation stored with each trained version. */
+export interface EvaluationDefinition {
+  /**
+   * Share of the flows, in StartTime order, to train on; the rest is held out and classified. Null trains on all
+   * flows and skips the temporal-split evaluation. Default null.
+   */
+  temporalSplit: number | null;
 }
 
 /** Everything that determines a model, stored with each version so that a run can be reproduced. */
@@ -61,4 +70,6 @@ export interface ModelDefinition {
   vocabulary: VocabularyDefinition;
   trainer: TrainerSettings;
   clustering: ClusteringDefinition;
+  /** Absent in definitions stored before this setting existed, which means no temporal split. */
+  evaluation?: EvaluationDefinition;
 }

@@ -93,12 +93,18 @@ export class SentenceSettingsDto {
 }
 
 export class ClusteringSettingsDto {
-  @ApiPropertyOptional({ minimum: 2, maximum: 10000, default: 20, description: 'Number of k-means clusters' })
+  @ApiPropertyOptional({
+    minimum: 2,
+    maximum: 1_000_000,
+    nullable: true,
+    type: Number,
+    description: 'Number of k-means clusters; null or left out for one cluster per five tokens',
+  })
   @IsOptional()
   @IsInt()
   @Min(2)
-  @Max(10000)
-  k?: number;
+  @Max(1_000_000)
+  k?: number | null;
 
   @ApiPropertyOptional({
     minimum: 1,
@@ -111,6 +117,23 @@ export class ClusteringSettingsDto {
   @Min(1)
   @Max(10000)
   maxIterations?: number;
+}
+
+export class EvaluationSettingsDto {
+  @ApiPropertyOptional({
+    minimum: 0.05,
+    maximum: 0.95,
+    nullable: true,
+    type: Number,
+    description:
+      'Share of the flows, in StartTime order, to train on (for example 0.7); the rest is held out, classified and ' +
+      'scored as evaluation.temporalSplit. Null or left out trains on every flow',
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.05)
+  @Max(0.95)
+  temporalSplit?: number | null;
 }
 
 /** Trainer settings; names and defaults follow gensim 4's `Word2Vec`. */
@@ -275,6 +298,12 @@ export class ModelSettingsDto {
   @ValidateNested()
   @Type(() => ClusteringSettingsDto)
   clustering?: ClusteringSettingsDto;
+
+  @ApiPropertyOptional({ type: EvaluationSettingsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EvaluationSettingsDto)
+  evaluation?: EvaluationSettingsDto;
 }
 
 export const DEFAULT_MODEL_DEFINITION: ModelDefinition = {
@@ -296,7 +325,8 @@ export const DEFAULT_MODEL_DEFINITION: ModelDefinition = {
     seed: 1,
     sharedNegatives: true,
   },
-  clustering: { k: 20, maxIterations: 100 },
+  clustering: { k: null, maxIterations: 100 },
+  evaluation: { temporalSplit: null },
 };
 
 /** Fills every setting the request left out from `base`: the defaults, or the definition being retrained. */
@@ -322,6 +352,12 @@ export function toModelDefinition(
     },
     trainer: { ...base.trainer, ...withoutUndefined(trainer) },
     clustering: { ...base.clustering, ...withoutUndefined(dto.clustering ?? {}) },
+    evaluation: {
+      temporalSplit:
+        dto.evaluation?.temporalSplit === undefined
+          ? (base.evaluation?.temporalSplit ?? null)
+          : dto.evaluation.temporalSplit,
+    },
   };
 }
 

@@ -21,6 +21,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { JOB_PHASES } from '../entities/job.entity';
+import { ModelEvaluationDto } from '../evaluation/model-evaluation.dto';
 import type { ModelEntity } from '../entities/model.entity';
 import { MODEL_STATUSES, ModelVersionEntity } from '../entities/model-version.entity';
 import {
@@ -84,7 +85,7 @@ export class TrainerSettingsResponseDto {
   @ApiProperty() @Field(() => Float) minAlpha: number;
   @ApiProperty() @Field(() => Int) workers: number;
   @ApiProperty() @Field(() => Int) seed: number;
-  @ApiProperty({ description: "Noise words drawn once per centre word (true) or per pair, as gensim (false)" })
+  @ApiProperty({ description: 'Noise words drawn once per centre word (true) or per pair, as gensim (false)' })
   @Field()
   sharedNegatives: boolean;
 }
@@ -102,7 +103,9 @@ export class SentenceSettingsResponseDto {
 
 @ObjectType('ClusteringSettings')
 export class ClusteringSettingsResponseDto {
-  @ApiProperty() @Field(() => Int) k: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Requested k; null means one cluster per five tokens' })
+  @Field(() => Int, { nullable: true })
+  k: number | null;
   @ApiProperty() @Field(() => Int) maxIterations: number;
 }
 
@@ -132,6 +135,13 @@ export abstract class ModelVersionFieldsDto {
   @ApiProperty({ type: ClusteringSettingsResponseDto })
   @Field(() => ClusteringSettingsResponseDto)
   clustering: ClusteringSettingsResponseDto;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Share of the flows, in StartTime order, trained on; the rest was held out for evaluation',
+  })
+  @Field(() => Float, { nullable: true })
+  temporalSplit: number | null;
   @ApiProperty({ description: 'True when the vectors were imported from a word2vec file instead of trained here' })
   @Field()
   imported: boolean;
@@ -147,6 +157,13 @@ export abstract class ModelVersionFieldsDto {
   @ApiProperty({ type: [PhaseSecondsDto], description: 'Seconds spent in each job phase, once ready' })
   @Field(() => [PhaseSecondsDto])
   phaseSeconds: PhaseSecondsDto[];
+  @ApiProperty({
+    nullable: true,
+    type: ModelEvaluationDto,
+    description: 'Clustering summary and neighbour metrics, once ready; null for imported versions',
+  })
+  @Field(() => ModelEvaluationDto, { nullable: true })
+  evaluation: ModelEvaluationDto | null;
   @ApiProperty({ nullable: true, type: String, description: 'Why training failed or was cancelled' })
   @Field(() => String, { nullable: true })
   error: string | null;
@@ -208,6 +225,7 @@ function versionFields(version: ModelVersionEntity): ModelVersionFieldsDto {
       maxFinalVocab: definition.vocabulary.maxFinalVocab,
     },
     clustering: definition.clustering,
+    temporalSplit: definition.evaluation?.temporalSplit ?? null,
     imported: version.imported,
     vocabularySize: version.vocabularySize,
     corpusWords: version.corpusWords,
@@ -215,6 +233,7 @@ function versionFields(version: ModelVersionEntity): ModelVersionFieldsDto {
     trainingSeconds: version.trainingSeconds,
     epochLosses: version.epochLosses,
     phaseSeconds: toPhaseSeconds(version.phaseSeconds),
+    evaluation: version.evaluation ? ModelEvaluationDto.from(version.evaluation) : null,
     error: version.error,
     createdAt: version.createdAt,
     readyAt: version.readyAt,

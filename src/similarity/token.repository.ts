@@ -27,6 +27,10 @@ export class TokenRepository {
     return rows;
   }
 
+  findByToken(modelId: string, token: string): Promise<TokenEntity | null> {
+    return this.tokens.findOneBy({ modelId, token });
+  }
+
   /** Returns the count of a token cut from the model's vocabulary by minCount, or null if it was never seen. */
   async findCutCount(modelId: string, token: string): Promise<number | null> {
     const cut = await this.cutTokens.findOneBy({ modelId, token });

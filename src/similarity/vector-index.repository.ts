@@ -26,6 +26,11 @@ export class VectorIndex {
     readonly size: number,
   ) {}
 
+  /** Returns a token's stored vector; hnswlib keeps cosine-space vectors unit-normalised. */
+  vectorOf(tokenId: number): number[] {
+    return this.index.getPoint(tokenId);
+  }
+
   async writeTo(path: string): Promise<void> {
     await this.index.writeIndex(path);
   }

@@ -8,19 +8,18 @@ import { ModelVersionEntity } from '../entities/model-version.entity';
 import { JobRepository } from '../jobs/job.repository';
 import { ModelRepository } from '../models/model.repository';
 import { ProjectionBuilder } from '../projection/projection.builder';
-import { VectorIndexRepository } from '../similarity/vector-index.repository';
+import { VectorIndex, VectorIndexRepository } from '../similarity/vector-index.repository';
 import { assertTrainerFits, InvalidTrainingCorpusError, TrainerSettingsError, trainVectors } from '../trainer/trainer';
 import { TrainingCancelledError } from '../trainer/trainer.errors';
 import { BuiltCorpus, CorpusBuilder } from './corpus-builder';
+import { TemporalSplit } from '../evaluation/temporal-split';
+import { ModelAnalysis, ModelAnalysisResult } from './model-analysis.step';
 import { JobCancelledError, PermanentTrainingError } from './training.errors';
 import { VocabularyRepository } from './vocabulary.repository';
 
 export { PermanentTrainingError } from './training.errors';
 
-/**
- * Start and end of each phase in the job's overall `fraction`.
- * NOTE: the clustering and evaluating phases have their spans but no step runs them yet.
- */
+/** Start and end of each phase in the job's overall `fraction`. */
 const PHASE_SPAN: Record<Exclude<JobPhase, 'queued' | 'done'>, [number, number]> = {
   reading: [0, 0.1],
   vocabulary: [0.1, 0.12],
@@ -52,6 +51,7 @@ export class TrainingPipeline {
     private readonly vectorIndexes: VectorIndexRepository,
     private readonly artifacts: ArtifactRepository,
     private readonly projections: ProjectionBuilder,
+    private readonly analysis: ModelAnalysis,
   ) {}
 
   /**
@@ -81,11 +81,21 @@ export class TrainingPipeline {
     // Files of an attempt that died without cleaning up are removed before this attempt writes its own.
     await this.artifacts.remove(this.artifacts.modelDir(version.id));
     try {
-      const built = await this.readCorpus(version, report, signal);
+      const temporalSplit = await this.analysis.prepareTemporalSplit(version, signal);
+      const built = await this.readCorpus(version, report, signal, temporalSplit);
       const vectors = await this.train(version, built, report, signal);
-      await this.writeArtifacts(version, vectors, report, signal);
+      const index = await this.writeArtifacts(version, vectors, report, signal);
       await this.project(version, vectors, built, report, signal);
-      await this.save(target, version, built, report);
+      const analysis = await this.analysis.run(
+        version,
+        built.vocabulary.entries,
+        vectors,
+        index,
+        temporalSplit,
+        (phase, fraction) => report(phase, { fraction: phaseFraction(phase, fraction) }),
+        signal,
+      );
+      await this.save(target, version, built, report, analysis);
       return true;
     } catch (error) {
       await this.artifacts.remove(this.artifacts.modelDir(version.id));
@@ -97,6 +107,7 @@ export class TrainingPipeline {
     version: ModelVersionEntity,
     report: ProgressReporter,
     signal: AbortSignal,
+    temporalSplit: TemporalSplit | null,
   ): Promise<BuiltCorpus> {
     const captures = await this.captures.findByIds(version.captureIds);
     const byId = new Map(captures.map((capture) => [capture.id, capture]));
@@ -111,6 +122,11 @@ export class TrainingPipeline {
       }
 
       await parseCapture(this.artifacts.openRead(this.artifacts.capturePath(capture.sha256.trim())), (flow) => {
+        // A temporal split keeps the later flows out of training, to classify them once the model is trained.
+        if (temporalSplit && !temporalSplit.accept(flow)) {
+          return;
+        }
+
         builder.addFlow(flow);
         if (builder.flowCount % 50_000 === 0) {
           signal.throwIfAborted();
@@ -190,7 +206,7 @@ export class TrainingPipeline {
     vectors: Float32Array,
     report: ProgressReporter,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<VectorIndex> {
     const { vectorSize, seed } = version.definition.trainer;
     await mkdir(this.artifacts.modelDir(version.id), { recursive: true });
 
@@ -204,6 +220,7 @@ export class TrainingPipeline {
       report('indexing', { fraction: phaseFraction('indexing', fraction / 2) });
     });
     await this.artifacts.writeAtomically(this.artifacts.indexPath(version.id), (path) => index.writeTo(path));
+    return index;
   }
 
   /** Writes the 2-D map; it takes the second half of the indexing phase's progress. */
@@ -226,6 +243,7 @@ export class TrainingPipeline {
     version: ModelVersionEntity,
     built: BuiltCorpus,
     report: ProgressReporter,
+    analysis: ModelAnalysisResult,
   ): Promise<void> {
     report('saving', { fraction: phaseFraction('saving', 0) });
     const sentenceCount = built.corpus.sentenceOffsets.length - 1;
@@ -246,6 +264,7 @@ export class TrainingPipeline {
 
       await this.vocabularies.deleteVersion(manager, version.id);
       await this.vocabularies.copyInto(manager, version.id, built.vocabulary.entries);
+      await this.analysis.save(manager, version.id, analysis);
       await this.jobs.transition(
         target.jobId,
         ['active'],

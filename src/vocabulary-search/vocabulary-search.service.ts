@@ -60,7 +60,7 @@ function addressPositions(tokenFields: readonly string[], addressField: AddressF
   return positions;
 }
 
-function toTokenResponse(token: TokenEntity): TokenResponseDto {
+export function toTokenResponse(token: TokenEntity): TokenResponseDto {
   return {
     token: token.token,
     count: token.count,

@@ -1,0 +1,26 @@
+import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { DomainError } from '../common/domain-error';
+import { ClassifyResponseDto, FlowFieldsDto, MAX_CLASSIFY_FLOWS } from './classification.dto';
+import { ClassificationService } from './classification.service';
+
+@Resolver(() => ClassifyResponseDto)
+export class ClassificationResolver {
+  constructor(private readonly classification: ClassificationService) {}
+
+  @Mutation(() => ClassifyResponseDto, { description: 'Classify flows, given as fields or as binetflow rows' })
+  classify(
+    @Args('modelId', { type: () => ID }) modelId: string,
+    @Args('flows', { type: () => [FlowFieldsDto], nullable: true }) flows: FlowFieldsDto[] | null,
+    @Args('rows', { type: () => String, nullable: true }) rows: string | null,
+    @Args('k', { type: () => Int, defaultValue: 10 }) k: number,
+  ): Promise<ClassifyResponseDto> {
+    if (!Number.isInteger(k) || k < 1 || k > 100) {
+      throw new DomainError('INVALID_INPUT', `k must be an integer from 1 to 100, got ${k}`);
+    }
+    if (flows && flows.length > MAX_CLASSIFY_FLOWS) {
+      throw new DomainError('INVALID_INPUT', `flows has ${flows.length} items, more than ${MAX_CLASSIFY_FLOWS}`);
+    }
+
+    return this.classification.classify(modelId, { flows: flows ?? undefined, rows: rows ?? undefined, k });
+  }
+}
