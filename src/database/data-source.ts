@@ -62,7 +62,7 @@ export async function ensureDatabase(config: AppConfig): Promise<boolean> {
     await client.query(`CREATE DATABASE "${config.DB_NAME.replaceAll('"', '""')}"`);
     return true;
   } catch (error) {
-    // Two processes starting together can race to create the database; the loser sees it exists.
+    // Two processes starting together can race to create the database; the second one finds it already exists.
     if ((error as { code?: string }).code === '42P04') {
       return false;
     }

@@ -1,8 +1,6 @@
-import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
@@ -10,19 +8,13 @@ import {
   IsInt,
   IsNumber,
   IsOptional,
-  IsString,
-  IsUUID,
   Max,
-  MaxLength,
   IsBoolean,
   Min,
   registerDecorator,
   ValidateNested,
   ValidationArguments,
 } from 'class-validator';
-import { JOB_PHASES } from '../entities/job.entity';
-import type { ModelEntity } from '../entities/model.entity';
-import { MODEL_STATUSES, ModelVersionEntity } from '../entities/model-version.entity';
 import {
   DEFAULT_SENTENCE_LENGTH,
   DEFAULT_SENTENCE_SECONDS,

@@ -1,40 +1,20 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
-  IsIn,
-  IsInt,
-  IsNumber,
   IsOptional,
   IsString,
   IsUUID,
-  Max,
   MaxLength,
-  IsBoolean,
-  Min,
-  registerDecorator,
-  ValidateNested,
-  ValidationArguments,
 } from 'class-validator';
 import { JOB_PHASES } from '../entities/job.entity';
 import { ModelEvaluationDto } from '../evaluation/model-evaluation.dto';
 import type { ModelEntity } from '../entities/model.entity';
 import { MODEL_STATUSES, ModelVersionEntity } from '../entities/model-version.entity';
-import {
-  DEFAULT_SENTENCE_LENGTH,
-  DEFAULT_SENTENCE_SECONDS,
-  DEFAULT_TOKEN_FIELDS,
-  MAX_SENTENCE_LENGTH,
-  ModelDefinition,
-  SENTENCE_MODES,
-  SentenceMode,
-  TOKEN_FIELDS,
-  TokenField,
-} from './model-definition';
+import { SENTENCE_MODES, TOKEN_FIELDS } from './model-definition';
 
 import { ModelSettingsDto } from './model-settings.dto';
 

@@ -62,7 +62,7 @@ export function buildVocabulary(counted: CountedToken[], minCount: number, maxFi
   return { entries, idOfCounted, effectiveMinCount };
 }
 
-/** The label class with the most flows; ties go to the class listed first in `LABEL_CLASSES`. */
+/** Returns the label class with the most flows; ties go to the class listed first in `LABEL_CLASSES`. */
 export function majorityLabelClass(labelCounts: Map<string, number>): LabelClass {
   const perClass = new Map<LabelClass, number>();
   for (const [label, count] of labelCounts) {
@@ -85,5 +85,9 @@ export function majorityLabelClass(labelCounts: Map<string, number>): LabelClass
 
 /** Code-unit order, the same in every locale. */
 function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) {
+    return 0;
+  }
+
+  return a < b ? -1 : 1;
 }

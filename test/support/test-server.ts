@@ -223,7 +223,7 @@ export async function waitFor<T>(
   }
 }
 
-/** The response body as JSON, typed loosely because tests check its shape with assertions. */
+/** Parses the response body as JSON, typed loosely because tests check its shape with assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function json(response: Response): Promise<any> {
   return response.json();
