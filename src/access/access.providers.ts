@@ -6,6 +6,7 @@ import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { AuditRecordRepository } from './audit-record.repository';
 import { AuditInterceptor } from './audit.interceptor';
+import { KeyRevocationListener } from './key-revocation.listener';
 import { KeysController } from './keys.controller';
 import { RateLimitRepository } from './rate-limit.repository';
 import { RouteTableService } from './route-table.service';
@@ -21,6 +22,7 @@ export const ACCESS_PROVIDERS: Provider[] = [
   AuditRecordRepository,
   RateLimitRepository,
   ApiKeyService,
+  KeyRevocationListener,
   RouteTableService,
   { provide: APP_GUARD, useClass: AccessGuard },
   { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

@@ -13,7 +13,10 @@ export interface AccessPrincipal {
 }
 
 const SECRET_PREFIX_LENGTH = 12;
-/** How long a looked-up key stays cached. A revocation reaches other API processes at most this much later. */
+/**
+ * How long a looked-up key stays cached. Revocations clear the cache of every API process at once through
+ * KeyRevocationListener; the expiry bounds a revoked key's life when that listener is disconnected.
+ */
 const CACHE_TTL_MS = 10_000;
 const CACHE_MAX_ENTRIES = 10_000;
 
@@ -57,10 +60,15 @@ export class ApiKeyService {
     }
 
     await this.keys.revoke(id);
-    this.cache.clear();
+    this.clearCache();
     this.logger.log(`Revoked API key ${id} (${key.name})`);
 
     return (await this.keys.findById(id))!;
+  }
+
+  /** Drops every cached lookup, so the next request with any key reads it from the database. */
+  clearCache(): void {
+    this.cache.clear();
   }
 
   /** Returns the principal of an unrevoked key with this secret, or null. Results are cached for 10 seconds. */
