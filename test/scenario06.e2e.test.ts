@@ -104,6 +104,28 @@ describe('scenario 6 end to end', () => {
       `SELECT token FROM tokens WHERE "modelId" = $1 AND token LIKE $2 ORDER BY count DESC, token LIMIT 1`,
       [model.id, `${INFECTED_HOST}|%`],
     );
+    const exact = await exactNeighbours(server, model.id, model.vocabularySize, token);
+    const expected = exact.ranked.slice(0, 10);
+
+    // With `exact: true` the server compares the query with every vector, so its result is the brute-force ranking.
+    const exactResponse = await server.fetch(
+      `/api/v1/models/${model.id}/similar?token=${encodeURIComponent(token)}&k=10&exact=true`,
+    );
+    const exactAnswer = await json(exactResponse);
+    assert.equal(exactResponse.status, 200, JSON.stringify(exactAnswer));
+    assert.deepEqual(
+      exactAnswer.neighbours.map((n: { token: string }) => n.token),
+      expected.map((n) => n.token),
+    );
+    exactAnswer.neighbours.forEach((neighbour: { similarity: number }, i: number) => {
+      assert.ok(
+        Math.abs(neighbour.similarity - expected[i].similarity) < 1e-4,
+        `exact neighbour ${i}: ${neighbour.similarity} vs ${expected[i].similarity}`,
+      );
+    });
+
+    // The default result comes from the HNSW index, which is approximate: every score it returns must be the
+    // token's true cosine, best first, and most of the true top 10 must be found.
     const similarResponse = await server.fetch(
       `/api/v1/models/${model.id}/similar?token=${encodeURIComponent(token)}&k=10`,
     );
@@ -111,18 +133,20 @@ describe('scenario 6 end to end', () => {
     assert.equal(similarResponse.status, 200, JSON.stringify(similar));
     assert.equal(similar.query.token, token);
     assert.equal(similar.neighbours.length, 10);
-
-    const expected = await exactNeighbours(server, model.id, model.vocabularySize, token, 10);
-    assert.deepEqual(
-      similar.neighbours.map((n: { token: string }) => n.token),
-      expected.map((n) => n.token),
-    );
-    similar.neighbours.forEach((neighbour: { similarity: number }, i: number) => {
+    const found: { token: string; similarity: number }[] = similar.neighbours;
+    found.forEach((neighbour, i) => {
+      const truth = exact.similarityOf.get(neighbour.token);
+      assert.ok(truth !== undefined, `neighbour ${neighbour.token} is not in the vocabulary`);
       assert.ok(
-        Math.abs(neighbour.similarity - expected[i].similarity) < 1e-4,
-        `neighbour ${i}: ${neighbour.similarity} vs ${expected[i].similarity}`,
+        Math.abs(neighbour.similarity - truth) < 1e-4,
+        `${neighbour.token}: ${neighbour.similarity} vs ${truth}`,
       );
+      assert.ok(i === 0 || found[i - 1].similarity >= neighbour.similarity, 'neighbours are not ordered best first');
     });
+    const expectedTokens = new Set(expected.map((n) => n.token));
+    const recall = found.filter((n) => expectedTokens.has(n.token)).length / expected.length;
+    t.diagnostic(`recall@10 of the index for ${token}: ${recall}`);
+    assert.ok(recall >= 0.8, `the index found ${recall * 10} of the exact top 10`);
 
     const graphql = await server.fetch('/graphql', {
       method: 'POST',
@@ -136,7 +160,7 @@ describe('scenario 6 end to end', () => {
     const graphqlBody = await json(graphql);
     assert.deepEqual(
       graphqlBody.data.similar.neighbours.map((n: { token: string }) => n.token),
-      expected.map((n) => n.token),
+      found.map((n) => n.token),
     );
 
     const unknown = await server.fetch(
@@ -151,8 +175,11 @@ describe('scenario 6 end to end', () => {
   });
 });
 
-/** Exact cosine top-k over the stored vector file, written independently of the server's index code. */
-async function exactNeighbours(server: TestServer, modelId: string, vocabularySize: number, token: string, k: number) {
+/**
+ * Exact cosine similarity of `token` to every other token, over the stored vector file, written independently of
+ * the server's search code: the ranking best first, and each token's similarity.
+ */
+async function exactNeighbours(server: TestServer, modelId: string, vocabularySize: number, token: string) {
   const bytes = await readFile(join(server.dataDir, 'models', modelId, 'vectors.f32'));
   const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const dimensions = vectors.length / vocabularySize;
@@ -175,7 +202,8 @@ async function exactNeighbours(server: TestServer, modelId: string, vocabularySi
     }
   }
 
-  return scored.sort((a, b) => b.similarity - a.similarity).slice(0, k);
+  const similarityOf = new Map(scored.map((n) => [n.token, n.similarity]));
+  return { ranked: scored.sort((a, b) => b.similarity - a.similarity), similarityOf };
 }
 
 function dot(vectors: Float32Array, a: number, b: number, dimensions: number): number {
