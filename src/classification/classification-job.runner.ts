@@ -163,7 +163,10 @@ class ClassificationTally {
   }
 }
 
-/** Name of the CSV download: the capture's file name, reduced to characters safe in a header, plus a suffix. */
+/**
+ * Returns the name of the CSV download: the capture's file name without a `.gz` ending (the CSV is not compressed),
+ * reduced to characters safe in a header, plus a suffix.
+ */
 function resultFileName(capture: CaptureEntity): string {
-  return `${capture.fileName.replace(/[^\w.-]+/g, '_')}.classified.csv`;
+  return `${capture.fileName.replace(/\.gz$/i, '').replace(/[^\w.-]+/g, '_')}.classified.csv`;
 }

@@ -54,7 +54,7 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
   /** Compares every unfinished job with its BullMQ state and repairs the ones that disagree. */
   async reconcile(): Promise<void> {
     for (const job of await this.jobs.findUnfinished()) {
-      const state = await this.queue.trainingState(job.id);
+      const state = await this.queue.jobState(job.id);
       if (state === 'missing') {
         await this.requeueMissing(job);
       } else if (state === 'failed') {

@@ -76,7 +76,7 @@ export class JobsService {
       );
     }
 
-    const removed = await this.queue.removeTraining(job.id);
+    const removed = await this.queue.removeJob(job.id);
     this.logger.log(`Job ${job.id} of model ${job.modelId} cancelled${removed ? '' : '; its worker will stop it'}`);
     return this.get(id);
   }

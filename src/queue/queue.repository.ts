@@ -46,7 +46,7 @@ export class QueueRepository implements OnModuleDestroy {
    * Removes a job that no worker holds (waiting, or delayed before a retry). Returns false when a worker is running
    * it; that worker notices the cancellation in PostgreSQL and stops it.
    */
-  async removeTraining(jobId: string): Promise<boolean> {
+  async removeJob(jobId: string): Promise<boolean> {
     const job = await this.trainingQueue.getJob(jobId);
     if (!job) {
       return true;
@@ -67,7 +67,7 @@ export class QueueRepository implements OnModuleDestroy {
   }
 
   /** The job's BullMQ state, or `missing` when Redis has no such job (removed, or Redis lost its keys). */
-  async trainingState(jobId: string): Promise<string> {
+  async jobState(jobId: string): Promise<string> {
     const state = await this.trainingQueue.getJobState(jobId);
     return state === 'unknown' ? 'missing' : state;
   }
