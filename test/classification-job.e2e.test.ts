@@ -16,6 +16,10 @@ import { json, startTestServer, TestServer, WorkerProcess, waitFor } from './sup
 const HEADER = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label';
 const FINAL_STATES = ['completed', 'failed', 'cancelled'];
 const MISSING_ID = '7f1c1d2e-0000-4000-8000-000000000000';
+/** Flows of the capture whose classification takes seconds, long enough to act on a running job. */
+const LONG_CAPTURE_FLOWS = 1_000_000;
+/** Lock duration of the test's workers, in milliseconds: a killed worker's job is found stalled after it. */
+const JOB_LOCK_MS = '2000';
 
 interface FixtureRow {
   /** One-based line number in the capture file. */
@@ -91,6 +95,7 @@ describe('capture classification job', () => {
   let worker: WorkerProcess | undefined;
   let modelId: string;
   let versionId: string;
+  let longCaptureId: string;
   const fixture = classificationFixture();
 
   const getJson = async (path: string) => json(await server.fetch(path));
@@ -112,13 +117,22 @@ describe('capture classification job', () => {
       180_000,
       () => `${server.output().slice(-2000)}\n${worker?.output().slice(-3000) ?? ''}`,
     );
-  const classificationFiles = async () =>
+  const classificationFiles = async (): Promise<string[]> =>
     readdir(join(server.dataDir, 'classifications')).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
         return [];
       }
       throw error;
     });
+  const waitForRunning = (jobId: string) =>
+    waitFor(
+      async () => {
+        const current = await getJson(`/api/v1/jobs/${jobId}`);
+        return current.state !== 'queued' && current.progress.flowsDone > 0 ? current : undefined;
+      },
+      60_000,
+      () => worker?.output().slice(-3000) ?? '',
+    );
   const stopWorker = async () => {
     await worker?.kill('SIGTERM');
     worker = undefined;
@@ -126,7 +140,7 @@ describe('capture classification job', () => {
 
   before(async () => {
     // The API runs alone, so a test decides when a worker takes jobs by starting or stopping one.
-    server = await startTestServer({ role: 'api', env: { RETRY_DELAY_MS: '100' } });
+    server = await startTestServer({ role: 'api', env: { JOB_LOCK_MS, RETRY_DELAY_MS: '100' } });
     worker = await server.startWorker();
     const capture = await upload(plantedGroupCapture(120), 'planted-groups.binetflow');
     const created = await json(
@@ -247,20 +261,13 @@ describe('capture classification job', () => {
   it('running job cancelled without a file', async (t) => {
     // Enough flows that classifying takes seconds, so the job is still running when it is cancelled.
     const lines = [HEADER];
-    for (let i = 0; i < 1_000_000; i++) {
+    for (let i = 0; i < LONG_CAPTURE_FLOWS; i++) {
       lines.push(binetflowRow(i, plantedSource(i % 6, i % 4), `198.18.${(i >> 8) % 256}.${i % 256}`, '53', 'udp', 'x'));
     }
-    const capture = await upload(gzipSync(`${lines.join('\n')}\n`), 'long.binetflow.gz');
-    const job = await json(await post(`/api/v1/models/${modelId}/classify`, { captureId: capture.id }));
+    longCaptureId = (await upload(gzipSync(`${lines.join('\n')}\n`), 'long.binetflow.gz')).id;
+    const job = await json(await post(`/api/v1/models/${modelId}/classify`, { captureId: longCaptureId }));
 
-    const running = await waitFor(
-      async () => {
-        const current = await getJson(`/api/v1/jobs/${job.id}`);
-        return current.state !== 'queued' && current.progress.flowsDone > 0 ? current : undefined;
-      },
-      60_000,
-      () => worker?.output().slice(-3000) ?? '',
-    );
+    const running = await waitForRunning(job.id);
     const startedAt = Date.now();
     assert.equal(running.state, 'active');
     const cancelled = await post(`/api/v1/jobs/${job.id}/cancel`, {});
@@ -271,7 +278,9 @@ describe('capture classification job', () => {
       60_000,
       () => worker?.output().slice(-3000) ?? '',
     );
-    t.diagnostic(`stopped ${Date.now() - startedAt} ms after ${running.progress.flowsDone} of 1000000 flows`);
+    t.diagnostic(
+      `stopped ${Date.now() - startedAt} ms after ${running.progress.flowsDone} of ${LONG_CAPTURE_FLOWS} flows`,
+    );
     const shown = await getJson(`/api/v1/jobs/${job.id}`);
     assert.equal(shown.state, 'cancelled');
     assert.equal(shown.result, null);
@@ -379,5 +388,38 @@ describe('capture classification job', () => {
       `mutation { classifyCapture(modelId: "${modelId}", captureId: "${MISSING_ID}") { id } }`,
     );
     assert.equal(missing.errors[0].extensions.code, 'CAPTURE_NOT_FOUND');
+  });
+
+  it('SIGKILL mid-classification: retried, one file', async () => {
+    const job = await json(await post(`/api/v1/models/${modelId}/classify`, { captureId: longCaptureId }));
+    await waitForRunning(job.id);
+    assert.equal(await worker!.kill('SIGKILL'), 'SIGKILL');
+    worker = undefined;
+    assert.ok(
+      (await classificationFiles()).includes(`${job.id}.csv.partial`),
+      'the killed attempt left its partial file',
+    );
+
+    // The next worker finds the job stalled once its lock expires and starts it again over the same partial file.
+    worker = await server.startWorker();
+    const finished = await waitForJob(job.id);
+    assert.equal(finished.state, 'completed', finished.error);
+    assert.equal(finished.attempts, 2);
+    assert.equal(finished.result.flows, LONG_CAPTURE_FLOWS);
+    const files = await classificationFiles();
+    assert.deepEqual(
+      files.filter((name) => name.startsWith(job.id)),
+      [`${job.id}.csv`],
+    );
+    assert.deepEqual(
+      files.filter((name) => name.endsWith('.partial')),
+      [],
+    );
+
+    const response = await server.fetch(`/api/v1/jobs/${job.id}/result.csv`);
+    assert.equal(response.status, 200);
+    const rows = (await response.text()).trimEnd().split('\n');
+    assert.equal(rows.length, LONG_CAPTURE_FLOWS + 1);
+    assert.equal(rows.at(-1)!.split(',')[0], String(LONG_CAPTURE_FLOWS + 1));
   });
 });
