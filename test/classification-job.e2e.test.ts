@@ -281,9 +281,9 @@ describe('capture classification job', () => {
     t.diagnostic(
       `stopped ${Date.now() - startedAt} ms after ${running.progress.flowsDone} of ${LONG_CAPTURE_FLOWS} flows`,
     );
-    const shown = await getJson(`/api/v1/jobs/${job.id}`);
-    assert.equal(shown.state, 'cancelled');
-    assert.equal(shown.result, null);
+    const stoppedJob = await getJson(`/api/v1/jobs/${job.id}`);
+    assert.equal(stoppedJob.state, 'cancelled');
+    assert.equal(stoppedJob.result, null);
     assert.deepEqual(await classificationFiles(), []);
   });
 
@@ -368,12 +368,12 @@ describe('capture classification job', () => {
     assert.equal(started.data.classifyCapture.k, 10);
     await waitForJob(started.data.classifyCapture.id);
 
-    const shown = await graphql(
+    const queried = await graphql(
       `{ job(id: "${started.data.classifyCapture.id}") { state versionId progress { flowsDone flowsTotal } ` +
         'result { flows known unseen labelClassCounts { labelClass count } } } }',
     );
-    assert.equal(shown.errors, undefined, JSON.stringify(shown.errors));
-    const job = shown.data.job;
+    assert.equal(queried.errors, undefined, JSON.stringify(queried.errors));
+    const job = queried.data.job;
     assert.equal(job.state, 'completed');
     assert.equal(job.versionId, versionId);
     assert.equal(job.progress.flowsDone, fixture.rows.length);

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { ClassificationResultRepository } from '../classification/classification-result.repository';
+import { DEFAULT_VOTING_NEIGHBOURS } from '../classification/token-classifier';
 import { AppConfig } from '../config/app-config';
 import { JobEntity } from '../entities/job.entity';
 import { ModelRepository } from '../models/model.repository';
 import { QueueRepository } from '../queue/queue.repository';
-import { DEFAULT_VOTING_NEIGHBOURS } from '../classification/token-classifier';
 import { JobRepository } from './job.repository';
 
 /** Age below which a queued job missing from Redis is left alone, because its API call may still be adding it. */
