@@ -12,6 +12,8 @@ import { CaptureRepository } from './captures/capture.repository';
 import { CapturesController } from './captures/captures.controller';
 import { CapturesResolver } from './captures/captures.resolver';
 import { CapturesService } from './captures/captures.service';
+import { ClassificationJobRunner } from './classification/classification-job.runner';
+import { ClassificationResultRepository } from './classification/classification-result.repository';
 import { ClassificationController } from './classification/classification.controller';
 import { ClassificationRepository } from './classification/classification.repository';
 import { ClassificationResolver } from './classification/classification.resolver';
@@ -65,6 +67,7 @@ const REPOSITORIES: Provider[] = [
   ArtifactRepository,
   CaptureRepository,
   ClassificationRepository,
+  ClassificationResultRepository,
   ClusterRepository,
   JobRepository,
   ModelRepository,
@@ -117,11 +120,12 @@ const WORKER_PROVIDERS: Provider[] = [
   ModelAnalysis,
   ModelClusteringService,
   ModelEvaluationService,
+  ClassificationJobRunner,
   TrainingWorker,
   JobReconciler,
 ];
 
-/** The application for one role: `api` serves HTTP, `worker` runs training jobs, `all` does both. */
+/** The application for one role: `api` serves HTTP, `worker` runs training and classification jobs, `all` does both. */
 @Module({})
 export class AppModule {
   static forRole(role: Role, config: AppConfig): DynamicModule {

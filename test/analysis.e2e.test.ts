@@ -392,37 +392,4 @@ describe('clusters and evaluation', () => {
     assert.equal(data.classify.flows[0].status, 'known');
     assert.equal(data.classify.flows[0].labelClass, 'Background');
   });
-  it('capture CSV classifies every flow', async () => {
-    const { dport, proto } = plantedService(1);
-    const rows =
-      'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label\n' +
-      `2011/08/16 12:00:00.000000,0.1,${proto},${plantedSource(1, 3)},1234,  <->,${plantedDestination(1, 5)},` +
-      `${dport},CON,0,0,2,200,100,flow=From-Botnet-V42-TCP-CC\n` +
-      `2011/08/16 12:00:01.000000,0.1,udp,10.99.0.1,1234,  <->,198.51.100.1,7,CON,0,0,2,200,100,"flow=odd,label"\n` +
-      `2011/08/16 12:00:02.000000,0.1,${proto},${plantedSource(1, 3)},1235,  <->,${plantedDestination(1, 5)},` +
-      `${dport},CON,0,0,2,200,100,flow=From-Botnet-V42-TCP-CC\n`;
-    const form = new FormData();
-    form.append('file', new Blob([rows]), 'three-flows.binetflow');
-    const capture = await json(await server.fetch('/api/v1/captures', { method: 'POST', body: form }));
-
-    const response = await server.fetch(`/api/v1/models/${modelId}/captures/${capture.id}/classification.csv`);
-    assert.equal(response.status, 200);
-    assert.match(response.headers.get('content-type') ?? '', /^text\/csv/);
-    const lines = (await response.text()).trimEnd().split('\n');
-    assert.equal(lines[0], 'line,token,status,labelClass,confidence,label');
-    assert.equal(lines.length, 4);
-
-    const known = await json(await classify({ rows }));
-    const [first, second, third] = lines.slice(1).map((line) => line.split(','));
-    assert.deepEqual(first.slice(0, 4), ['2', known.flows[0].token, 'known', known.flows[0].labelClass]);
-    assert.ok(Math.abs(Number(first[4]) - known.flows[0].confidence) < 1e-9);
-    assert.deepEqual(second.slice(0, 5), ['3', '10.99.0.1|198.51.100.1|7|udp', 'unseen', '', '']);
-    assert.equal(lines[2].slice(lines[2].indexOf('"')), '"flow=odd,label"');
-    assert.deepEqual(third.slice(2), first.slice(2));
-
-    const missing = await server.fetch(
-      `/api/v1/models/${modelId}/captures/7f1c1d2e-0000-4000-8000-000000000000/classification.csv`,
-    );
-    assert.equal(missing.status, 404);
-  });
 });

@@ -1,18 +1,23 @@
-import { Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
-import type { CaptureFormat } from '../captures/flow.types';
+import type { CaptureParseSummary } from '../captures/capture-parse-summary';
 import { parseCapture } from '../captures/capture-parser';
+import type { CaptureFormat } from '../captures/flow.types';
 import type { LabelClass } from '../captures/label-class';
 import type { TokenField } from '../models/model-definition';
 import type { VectorIndex } from '../similarity/vector-index.repository';
 import { formatToken } from '../training/token-format';
-import { DEFAULT_VOTING_NEIGHBOURS, TokenClassifier } from './token-classifier';
-
-const logger = new Logger('CaptureClassification');
+import { TokenClassifier } from './token-classifier';
 
 /** Header of the CSV that classifies a capture, one row per flow in file order. */
 export const CLASSIFICATION_CSV_HEADER = 'line,token,status,labelClass,confidence,label\n';
+
+/** Classification of one flow: by neighbour vote when its token is known, else unseen without a class. */
+export interface FlowClassification {
+  status: 'known' | 'unseen';
+  /** Null when the flow is unseen, or known but the model has no other token to vote. */
+  labelClass: LabelClass | null;
+}
 
 export interface CaptureClassificationInput {
   source: AsyncIterable<Uint8Array | string>;
@@ -22,47 +27,73 @@ export interface CaptureClassificationInput {
   idOf: ReadonlyMap<string, number>;
   labelClassOf: (tokenId: number) => LabelClass;
   index: VectorIndex;
-  /** Names the capture and model in the log when the stream fails. */
-  description: string;
+  /** Neighbours that vote on each known flow. */
+  k: number;
+  /** Called once per flow, after its row is queued on the stream. */
+  onFlow?: (classification: FlowClassification) => void;
+  /** Called with the parse summary once every row is on the stream, before it ends. */
+  onParsed?: (summary: CaptureParseSummary) => void;
+  /** Stops parsing: the stream is destroyed with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+interface TokenResult {
+  classification: FlowClassification;
+  /** The row's status, labelClass and confidence fields. */
+  csvFields: string;
 }
 
 /**
  * Streams the classification of every flow of a capture as CSV. Each distinct token is classified once by neighbour
  * vote and the result reused for its other flows. Unseen flows have status `unseen` and empty class and confidence.
  * Parsing waits whenever the reader is slower, so memory keeps one result per distinct token, not per flow.
+ * A parse failure or an abort destroys the stream with that error.
  */
 export function classifyCaptureAsCsv(input: CaptureClassificationInput): Readable {
   const output = new PassThrough();
   const classifier = new TokenClassifier(input.index, input.labelClassOf);
-  const results = new Map<string, string>();
+  const results = new Map<string, TokenResult>();
   output.write(CLASSIFICATION_CSV_HEADER);
 
-  const classify = (token: string): string => {
+  const classify = (token: string): TokenResult => {
     let result = results.get(token);
     if (result === undefined) {
       const tokenId = input.idOf.get(token);
-      const vote = tokenId === undefined ? null : classifier.classify(tokenId, DEFAULT_VOTING_NEIGHBOURS);
-      result = tokenId === undefined ? 'unseen,,' : `known,${vote?.labelClass ?? ''},${vote?.confidence ?? ''}`;
+      const vote = tokenId === undefined ? null : classifier.classify(tokenId, input.k);
+      result =
+        tokenId === undefined
+          ? { classification: { status: 'unseen', labelClass: null }, csvFields: 'unseen,,' }
+          : {
+              classification: { status: 'known', labelClass: vote?.labelClass ?? null },
+              csvFields: `known,${vote?.labelClass ?? ''},${vote?.confidence ?? ''}`,
+            };
       results.set(token, result);
     }
 
     return result;
   };
 
+  const writeRow = (row: string): Promise<unknown> | undefined => {
+    input.signal?.throwIfAborted();
+    return output.write(row) ? undefined : once(output, 'drain', { signal: input.signal });
+  };
+
   parseCapture(
     input.source,
     (flow, line) => {
       const token = formatToken(flow, input.tokenFields);
-      const row = `${line},${csvField(token)},${classify(token)},${csvField(flow.label ?? '')}\n`;
-      return output.write(row) ? undefined : once(output, 'drain');
+      const result = classify(token);
+      const written = writeRow(`${line},${csvField(token)},${result.csvFields},${csvField(flow.label ?? '')}\n`);
+      input.onFlow?.(result.classification);
+      return written;
     },
     { format: input.format },
   ).then(
-    () => output.end(),
-    (error: Error) => {
-      logger.error(`Classifying ${input.description} failed: ${error.message}`, error.stack);
-      output.destroy(error);
+    (summary) => {
+      input.onParsed?.(summary);
+      output.end();
     },
+    (error: Error) => output.destroy(error),
   );
 
   return output;

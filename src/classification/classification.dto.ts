@@ -72,6 +72,17 @@ export class ClassifyRequestDto {
   @MaxLength(MAX_CLASSIFY_ROWS_LENGTH)
   rows?: string;
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'A stored capture to classify as a whole. The answer is 202 with a classification job; poll it at ' +
+      'GET /api/v1/jobs/{id} and download its CSV at GET /api/v1/jobs/{id}/result.csv',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  captureId?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10, description: 'Neighbours that vote on a known flow' })
   @IsOptional()
   @IsInt()

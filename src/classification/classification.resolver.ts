@@ -1,5 +1,6 @@
 import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
 import { DomainError } from '../common/domain-error';
+import { JobResponseDto } from '../jobs/job.dto';
 import { ClassifyResponseDto, FlowFieldsDto, MAX_CLASSIFY_FLOWS } from './classification.dto';
 import { ClassificationService } from './classification.service';
 
@@ -14,13 +15,32 @@ export class ClassificationResolver {
     @Args('rows', { type: () => String, nullable: true }) rows: string | null,
     @Args('k', { type: () => Int, defaultValue: 10 }) k: number,
   ): Promise<ClassifyResponseDto> {
-    if (!Number.isInteger(k) || k < 1 || k > 100) {
-      throw new DomainError('INVALID_INPUT', `k must be an integer from 1 to 100, got ${k}`);
-    }
+    checkK(k);
     if (flows && flows.length > MAX_CLASSIFY_FLOWS) {
       throw new DomainError('INVALID_INPUT', `flows has ${flows.length} items, more than ${MAX_CLASSIFY_FLOWS}`);
     }
 
     return this.classification.classify(modelId, { flows: flows ?? undefined, rows: rows ?? undefined, k });
+  }
+
+  @Mutation(() => JobResponseDto, {
+    description:
+      'Queue a job that classifies every flow of a stored capture; poll it with the job query and download its ' +
+      'CSV from GET /api/v1/jobs/{id}/result.csv once completed',
+  })
+  async classifyCapture(
+    @Args('modelId', { type: () => ID }) modelId: string,
+    @Args('captureId', { type: () => ID }) captureId: string,
+    @Args('k', { type: () => Int, defaultValue: 10 }) k: number,
+  ): Promise<JobResponseDto> {
+    checkK(k);
+
+    return JobResponseDto.from(await this.classification.startCaptureClassification(modelId, { captureId, k }));
+  }
+}
+
+function checkK(k: number): void {
+  if (!Number.isInteger(k) || k < 1 || k > 100) {
+    throw new DomainError('INVALID_INPUT', `k must be an integer from 1 to 100, got ${k}`);
   }
 }

@@ -1,17 +1,17 @@
-import { Injectable } from '@nestjs/common';
-import { Readable } from 'node:stream';
+import { Injectable, Logger } from '@nestjs/common';
 import { CaptureRepository } from '../captures/capture.repository';
 import { isUuid } from '../common/uuid';
-import { classifyCaptureAsCsv } from './capture-classification';
 import { CaptureFormatError, CaptureLimitError } from '../captures/capture-parse.errors';
 import { parseCaptureBuffer } from '../captures/capture-parser';
 import type { Flow } from '../captures/flow.types';
-import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { DomainError } from '../common/domain-error';
+import type { JobEntity } from '../entities/job.entity';
 import type { ModelVersionEntity } from '../entities/model-version.entity';
 import type { TokenEntity } from '../entities/token.entity';
+import { JobRepository } from '../jobs/job.repository';
 import type { TokenField } from '../models/model-definition';
 import { ModelsService } from '../models/models.service';
+import { QueueRepository } from '../queue/queue.repository';
 import { ModelServingService } from '../similarity/model-serving.service';
 import type { VectorIndex } from '../similarity/vector-index.repository';
 import { formatToken } from '../training/token-format';
@@ -31,18 +31,29 @@ const EVIDENCE_PER_GROUP = 5;
 /** Fields that name the source of a flow; the remaining token fields name its destination service. */
 const SOURCE_FIELDS: readonly TokenField[] = ['srcAddr', 'sport'];
 
-/** Classifies flows with a model: known tokens by neighbour vote, unseen ones by novelty and evidence. */
+/** Fields of a classify request that carry the flows; a request has exactly one of them. */
+const FLOW_SOURCES = ['flows', 'rows', 'captureId'] as const;
+
+/**
+ * Classifies flows with a model: known tokens by neighbour vote, unseen ones by novelty and evidence. Flows sent in
+ * the request are classified at once; a stored capture is classified by a queued job.
+ */
 @Injectable()
 export class ClassificationService {
+  private readonly logger = new Logger(ClassificationService.name);
+
   constructor(
     private readonly models: ModelsService,
     private readonly captures: CaptureRepository,
     private readonly tokens: ClassificationRepository,
     private readonly serving: ModelServingService,
-    private readonly artifacts: ArtifactRepository,
+    private readonly jobs: JobRepository,
+    private readonly queue: QueueRepository,
   ) {}
 
-  async classify(modelId: string, request: ClassifyRequestDto): Promise<ClassifyResponseDto> {
+  /** Classifies the flows or rows of a request at once. A request with `captureId` is for `startCaptureClassification`. */
+  async classify(modelId: string, request: Omit<ClassifyRequestDto, 'captureId'>): Promise<ClassifyResponseDto> {
+    checkOneFlowSource(request);
     const version = await this.resolveClassifyingVersion(modelId);
 
     const { flows, rejectedRows } = await readRequestFlows(request);
@@ -67,31 +78,34 @@ export class ClassificationService {
   }
 
   /**
-   * Classifies every flow of a stored capture and returns the CSV stream (see `classifyCaptureAsCsv`). The model,
-   * capture and index are checked before the stream starts, so those failures reach the client as errors.
-   * NOTE: this runs in the API process for the length of the request, not as a queued job, so a client that
-   * disconnects loses the result and a capture of millions of flows keeps one request open for minutes.
+   * Queues a job that classifies every flow of a stored capture with the model's newest ready version, into a CSV
+   * file (see `ClassificationJobRunner`). The model and capture are checked first, so nothing is queued when either
+   * is missing.
    */
-  async classifyCapture(modelId: string, captureId: string): Promise<{ stream: Readable; fileName: string }> {
+  async startCaptureClassification(modelId: string, request: ClassifyRequestDto): Promise<JobEntity> {
+    checkOneFlowSource(request);
+    const captureId = request.captureId!;
     const version = await this.resolveClassifyingVersion(modelId);
     const capture = isUuid(captureId) ? await this.captures.findById(captureId) : null;
     if (!capture) {
-      throw new DomainError('CAPTURE_NOT_FOUND', `Capture ${captureId} not found`);
+      throw new DomainError('CAPTURE_NOT_FOUND', `Capture ${captureId} not found; upload it first or fix captureId`);
     }
 
-    const index = await this.loadIndex(version);
-    const tokens = await this.tokens.findAllLabelClasses(version.id);
-    const stream = classifyCaptureAsCsv({
-      source: this.artifacts.openRead(this.artifacts.capturePath(capture.sha256.trim())),
-      format: capture.format,
-      tokenFields: version.definition.tokenFields,
-      idOf: new Map(tokens.map((token) => [token.token, token.tokenId])),
-      labelClassOf: (tokenId) => tokens[tokenId].labelClass,
-      index,
-      description: `capture ${capture.id} with model ${modelId} version ${version.version}`,
-    });
+    const k = request.k ?? DEFAULT_VOTING_NEIGHBOURS;
+    const fields = { modelId: version.modelId, versionId: version.id, captureId: capture.id, k };
+    const job = await this.jobs.createClassification(fields, capture.flowCount);
+    try {
+      await this.queue.enqueueClassification({ jobId: job.id, ...fields });
+    } catch (error) {
+      // A job that never reached the queue would stay queued until the reconciler finds it, so it is removed.
+      await this.jobs.delete(job.id);
+      throw error;
+    }
 
-    return { stream, fileName: `${capture.fileName.replace(/[^\w.-]+/g, '_')}.classified.csv` };
+    this.logger.log(
+      `Job ${job.id} queued to classify capture ${capture.id} with model ${modelId} version ${version.version}`,
+    );
+    return job;
   }
 
   private async resolveClassifyingVersion(modelId: string): Promise<ModelVersionEntity> {
@@ -191,12 +205,22 @@ export class ClassificationService {
   }
 }
 
-/** Returns the request's flows, from fields or from binetflow rows (exactly one of the two). */
-async function readRequestFlows(request: ClassifyRequestDto): Promise<{ flows: Flow[]; rejectedRows: number }> {
-  if ((request.flows === undefined) === (request.rows === undefined)) {
-    throw new DomainError('INVALID_INPUT', 'Send exactly one of flows (an array of flow fields) or rows (binetflow)');
+/** Throws INVALID_INPUT, naming the fields sent, unless the request has exactly one of flows, rows and captureId. */
+function checkOneFlowSource(request: Partial<Pick<ClassifyRequestDto, (typeof FLOW_SOURCES)[number]>>): void {
+  const sent = FLOW_SOURCES.filter((field) => request[field] != null);
+  if (sent.length !== 1) {
+    throw new DomainError(
+      'INVALID_INPUT',
+      'Send exactly one of flows (an array of flow fields), rows (binetflow text) or captureId (a stored capture, ' +
+        `classified by a job); the request has ${sent.length === 0 ? 'none of them' : sent.join(' and ')}`,
+    );
   }
+}
 
+/** Returns the request's flows, from fields or from binetflow rows, whichever it has. */
+async function readRequestFlows(
+  request: Omit<ClassifyRequestDto, 'captureId'>,
+): Promise<{ flows: Flow[]; rejectedRows: number }> {
   if (request.flows) {
     return { flows: request.flows.map(flowOfFields), rejectedRows: 0 };
   }

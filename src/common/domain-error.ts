@@ -19,6 +19,7 @@ export type DomainErrorCode =
   | 'RATE_LIMITED'
   | 'API_KEY_NOT_FOUND'
   | 'JOB_FINISHED'
+  | 'RESULT_NOT_AVAILABLE'
   | 'VECTORS_UNREADABLE';
 
 /** A failure with a stable code and a message that names the bad value and what to do about it. */

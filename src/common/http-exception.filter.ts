@@ -17,6 +17,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'MODEL_NOT_READY':
     case 'CAPTURE_IN_USE':
     case 'JOB_FINISHED':
+    case 'RESULT_NOT_AVAILABLE':
       return HttpStatus.CONFLICT;
     case 'UPLOAD_TIMEOUT':
       return HttpStatus.REQUEST_TIMEOUT;

@@ -29,6 +29,28 @@ export class JobRepository {
     return this.jobs.find({ where: { state: In(['queued', 'active']) }, order: { createdAt: 'ASC' } });
   }
 
+  /** Inserts a queued classification job of `captureId` with the model version `versionId`. */
+  createClassification(
+    fields: { modelId: string; versionId: string; captureId: string; k: number },
+    flowsTotal: number,
+  ): Promise<JobEntity> {
+    return this.jobs.save(
+      this.jobs.create({
+        ...fields,
+        kind: 'classify',
+        state: 'queued',
+        phase: 'queued',
+        progress: { fraction: 0, flowsDone: 0, flowsTotal },
+        phaseSeconds: {},
+      }),
+    );
+  }
+
+  /** Removes a job that never reached the queue. */
+  async delete(id: string): Promise<void> {
+    await this.jobs.delete({ id });
+  }
+
   async update(id: string, changes: Partial<Omit<JobEntity, 'id'>>): Promise<void> {
     await this.jobs.update({ id }, changes);
   }

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ReadStream } from 'node:fs';
+import { ClassificationResultRepository } from '../classification/classification-result.repository';
 import { DomainError } from '../common/domain-error';
 import { isUuid } from '../common/uuid';
 import { JobEntity } from '../entities/job.entity';
@@ -18,6 +20,7 @@ export class JobsService {
     private readonly jobs: JobRepository,
     private readonly models: ModelRepository,
     private readonly queue: QueueRepository,
+    private readonly results: ClassificationResultRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -39,17 +42,20 @@ export class JobsService {
   }
 
   /**
-   * Cancels a queued or running job and its model version. The version row is changed first, in the same
-   * transaction as the job, and the worker marks a version ready only while it is still training, so exactly one
-   * of "cancelled" and "completed" wins. A running job is stopped by its worker, which checks for cancellation.
+   * Cancels a queued or running job, and the model version of a training job. The version row is changed first, in
+   * the same transaction as the job, and the worker marks a version ready only while it is still training, so
+   * exactly one of "cancelled" and "completed" wins. A classification job completes only while it is active, so
+   * the same holds for it. A running job is stopped by its worker, which checks for cancellation.
    */
   async cancel(id: string): Promise<JobEntity> {
     const job = await this.get(id);
     const cancelled = await this.dataSource.transaction(async (manager) => {
-      const versionChanged = await this.models.transitionVersion(manager, job.versionId, ['queued', 'training'], {
-        status: 'cancelled',
-        error: CANCELLED_REASON,
-      });
+      const versionChanged =
+        job.kind === 'classify' ||
+        (await this.models.transitionVersion(manager, job.versionId, ['queued', 'training'], {
+          status: 'cancelled',
+          error: CANCELLED_REASON,
+        }));
       if (!versionChanged) {
         return false;
       }
@@ -70,8 +76,37 @@ export class JobsService {
       );
     }
 
-    const removed = await this.queue.removeTraining(job.id);
+    const removed = await this.queue.removeJob(job.id);
     this.logger.log(`Job ${job.id} of model ${job.modelId} cancelled${removed ? '' : '; its worker will stop it'}`);
     return this.get(id);
+  }
+
+  /**
+   * Returns the CSV file of a completed classification job and the name to offer it under. Throws JOB_NOT_FOUND for
+   * an unknown job and RESULT_NOT_AVAILABLE for a training job, a job that has not completed, or a missing file.
+   */
+  async openResult(id: string): Promise<{ stream: ReadStream; fileName: string; sizeBytes: number }> {
+    const job = await this.get(id);
+    if (job.kind !== 'classify') {
+      throw new DomainError(
+        'RESULT_NOT_AVAILABLE',
+        `Job ${id} is a ${job.kind} job, which has no CSV result; only classification jobs have one`,
+      );
+    }
+    if (job.state !== 'completed' || job.result === null) {
+      throw new DomainError(
+        'RESULT_NOT_AVAILABLE',
+        `Job ${id} is ${job.state}; its CSV can be downloaded once the job is completed`,
+        { state: job.state },
+      );
+    }
+    if (!(await this.results.exists(job.id))) {
+      throw new DomainError(
+        'RESULT_NOT_AVAILABLE',
+        `The CSV file of job ${id} is missing from the artifact directory; start the classification again`,
+      );
+    }
+
+    return { stream: this.results.openRead(job.id), fileName: job.result.fileName, sizeBytes: job.result.sizeBytes };
   }
 }

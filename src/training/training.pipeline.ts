@@ -20,7 +20,7 @@ import { VocabularyRepository } from './vocabulary.repository';
 export { PermanentTrainingError } from './training.errors';
 
 /** Start and end of each phase in the job's overall `fraction`. */
-const PHASE_SPAN: Record<Exclude<JobPhase, 'queued' | 'done'>, [number, number]> = {
+const PHASE_SPAN: Record<Exclude<JobPhase, 'queued' | 'classifying' | 'done'>, [number, number]> = {
   reading: [0, 0.1],
   vocabulary: [0.1, 0.12],
   training: [0.12, 0.8],

@@ -1,10 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
+import { ClassificationJobRunner } from '../classification/classification-job.runner';
 import { AppConfig } from '../config/app-config';
 import { JobRepository } from '../jobs/job.repository';
 import { ModelRepository } from '../models/model.repository';
-import { TRAINING_QUEUE, TrainingJobData } from '../queue/queue.constants';
+import { CLASSIFY_JOB_NAME, ClassificationJobData, TRAINING_QUEUE, TrainingJobData } from '../queue/queue.constants';
 import { createRedisConnection } from '../queue/queue.repository';
 import { JobProgressReporter } from './job-progress.reporter';
 import { JobCancelledError, PermanentTrainingError, WorkerShutdownError } from './training.errors';
@@ -15,8 +16,13 @@ const CANCEL_CHECK_INTERVAL_MS = 1000;
 /** Delay before a job returned to the queue at shutdown may start again, in milliseconds. */
 const SHUTDOWN_REQUEUE_DELAY_MS = 1000;
 
+type QueuedJobData = TrainingJobData | ClassificationJobData;
+/** A job on the queue. Its BullMQ job name is its kind. */
+type QueuedJob = Job<TrainingJobData> | Job<ClassificationJobData>;
+
 /**
- * Runs training jobs from BullMQ and mirrors each job's state, phase and progress to the `jobs` table.
+ * Runs training and classification jobs from BullMQ and mirrors each job's state, phase and progress to the `jobs`
+ * table. Classification jobs run in `ClassificationJobRunner` and change no model version.
  * The CPU-heavy training runs on worker threads and the index build yields every few thousand points, so this
  * process's event loop stays free to renew each job's lock. A job is taken for stalled only when its worker died.
  */
@@ -24,7 +30,7 @@ const SHUTDOWN_REQUEUE_DELAY_MS = 1000;
 export class TrainingWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TrainingWorker.name);
   private connection: IORedis;
-  private worker: Worker<TrainingJobData>;
+  private worker: Worker<QueuedJobData>;
   private readonly running = new Map<string, AbortController>();
 
   constructor(
@@ -32,11 +38,12 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly pipeline: TrainingPipeline,
     private readonly jobs: JobRepository,
     private readonly models: ModelRepository,
+    private readonly classification: ClassificationJobRunner,
   ) {}
 
   onApplicationBootstrap(): void {
     this.connection = createRedisConnection(this.config);
-    this.worker = new Worker<TrainingJobData>(TRAINING_QUEUE, (job, token) => this.process(job, token), {
+    this.worker = new Worker<QueuedJobData>(TRAINING_QUEUE, (job, token) => this.process(job as QueuedJob, token), {
       connection: this.connection,
       prefix: this.config.QUEUE_PREFIX,
       concurrency: this.config.WORKER_CONCURRENCY,
@@ -67,12 +74,12 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     this.logger.log('Worker stopped');
   }
 
-  private async process(job: Job<TrainingJobData>, token?: string): Promise<void> {
+  private async process(job: QueuedJob, token?: string): Promise<void> {
     const { jobId, modelId, versionId } = job.data;
     const attempt = job.attemptsStarted;
     const started = await this.jobs.transition(jobId, ['queued', 'active'], {
       state: 'active',
-      phase: 'reading',
+      phase: isClassification(job) ? 'classifying' : 'reading',
       startedAt: new Date(),
       attempts: attempt,
       error: null,
@@ -89,6 +96,15 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     const reporter = new JobProgressReporter(job, this.jobs, this.logger);
     const cancelCheck = setInterval(() => void this.checkCancelled(jobId, controller), CANCEL_CHECK_INTERVAL_MS);
     try {
+      if (isClassification(job)) {
+        const classified = await this.classification.run(job.data, reporter.report, controller.signal);
+        const phaseSeconds = await reporter.finish();
+        if (classified) {
+          await this.jobs.update(jobId, { phaseSeconds });
+        }
+        return;
+      }
+
       const trained = await this.pipeline.run({ jobId, versionId }, reporter.report, controller.signal);
       const phaseSeconds = await reporter.finish();
       if (trained) {
@@ -118,9 +134,11 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Records why the attempt ended, then throws the error that makes BullMQ retry, delay or fail the job. */
-  private async handleFailure(job: Job<TrainingJobData>, token: string | undefined, error: Error): Promise<never> {
+  private async handleFailure(job: QueuedJob, token: string | undefined, error: Error): Promise<never> {
     const { jobId, versionId } = job.data;
     const reason = error.message;
+    // A classification job only reads its model version, so only a training job changes the version's status.
+    const trainedVersionId = isClassification(job) ? null : versionId;
 
     if (error instanceof JobCancelledError) {
       this.logger.log(`Job ${jobId} stopped after its cancellation; its files were removed`);
@@ -128,7 +146,7 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     }
 
     if (error instanceof WorkerShutdownError) {
-      await this.requeue(jobId, versionId, reason);
+      await this.requeue(jobId, trainedVersionId, reason);
       await job.moveToDelayed(Date.now() + SHUTDOWN_REQUEUE_DELAY_MS, token);
       this.logger.warn(`Job ${jobId} returned to the queue: ${reason}`);
       throw new DelayedError(reason);
@@ -137,7 +155,7 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     const permanent = error instanceof PermanentTrainingError;
     if (!permanent && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
       this.logger.warn(`Job ${jobId} attempt ${job.attemptsMade + 1} failed, retrying: ${reason}`, error.stack);
-      await this.requeue(jobId, versionId, reason);
+      await this.requeue(jobId, trainedVersionId, reason);
       throw error;
     }
 
@@ -148,15 +166,26 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
       error: reason,
       finishedAt: new Date(),
     });
-    await this.models.transitionVersion(undefined, versionId, ['queued', 'training'], {
-      status: 'failed',
-      error: reason,
-    });
+    if (trainedVersionId !== null) {
+      await this.models.transitionVersion(undefined, trainedVersionId, ['queued', 'training'], {
+        status: 'failed',
+        error: reason,
+      });
+    }
     throw permanent ? new UnrecoverableError(reason) : error;
   }
 
-  private async requeue(jobId: string, versionId: string, reason: string): Promise<void> {
+  private async requeue(jobId: string, trainedVersionId: string | null, reason: string): Promise<void> {
     await this.jobs.transition(jobId, ['active'], { state: 'queued', phase: 'queued', error: reason });
-    await this.models.transitionVersion(undefined, versionId, ['training'], { status: 'queued', error: reason });
+    if (trainedVersionId !== null) {
+      await this.models.transitionVersion(undefined, trainedVersionId, ['training'], {
+        status: 'queued',
+        error: reason,
+      });
+    }
   }
+}
+
+function isClassification(job: QueuedJob): job is Job<ClassificationJobData> {
+  return job.name === CLASSIFY_JOB_NAME;
 }
