@@ -92,7 +92,7 @@ interface Detection {
 
 /** Renders the evaluation the worker stored on the model as a Markdown table of its headline figures. */
 function renderEvaluation(evaluation: {
-  clustering: { k: number; seconds: number };
+  clustering: { k: number; iterations: number; seconds: number };
   labelAgreementByTokens: { labelClass: string; agreement: number | null }[];
   labelAgreementByFlows: { labelClass: string; agreement: number | null }[];
   botnetDetectionByTokens: Detection;
@@ -105,7 +105,10 @@ function renderEvaluation(evaluation: {
   const detection = (scores: Detection) =>
     `P ${figure(scores.precision)} R ${figure(scores.recall)} F1 ${figure(scores.f1)}`;
   const rows = [
-    ['k-means', `k ${evaluation.clustering.k}, ${evaluation.clustering.seconds.toFixed(1)} s`],
+    [
+      'k-means',
+      `k ${evaluation.clustering.k}, ${evaluation.clustering.iterations} passes, ${evaluation.clustering.seconds.toFixed(1)} s`,
+    ],
     ...evaluation.labelAgreementByTokens.map((row) => [
       `agreement@10 ${row.labelClass}, tokens`,
       figure(row.agreement),
