@@ -98,7 +98,7 @@ function settingsText(model: Model): string {
   );
 }
 
-/** The first and last epoch losses with a sparkline of all of them; every value is in the tooltip. */
+/** Shows the first and last epoch losses beside a sparkline of all of them, with every value in the tooltip. */
 function lossSummary(losses: number[]): HTMLElement {
   const cell = document.createElement('span');
   cell.className = 'losses';
@@ -186,11 +186,15 @@ async function showNeighbours(token: string): Promise<void> {
 
 function describeColouring(projection: Projection, colouring: Colouring): void {
   const clusters = new Set(projection.clusters.filter((cluster) => cluster !== null)).size;
-  byId('map-colour-note').textContent =
-    colouring === 'cluster'
-      ? `${clusters.toLocaleString()} clusters on the map; ${CLUSTER_COLOUR_COUNT} colours repeat across them, so ` +
-        'hover a point for its cluster.'
-      : '';
+  let note = '';
+  if (colouring === 'cluster') {
+    note =
+      clusters <= CLUSTER_COLOUR_COUNT
+        ? `${clusters} clusters on the map, one colour each.`
+        : `${clusters.toLocaleString()} clusters on the map share ${CLUSTER_COLOUR_COUNT} colours, so hover a point ` +
+          'for its cluster.';
+  }
+  byId('map-colour-note').textContent = note;
 }
 
 function wireMapColouring(): void {
