@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ const MAP_TOKENS = '5000';
 
 /** The hook the dashboard exposes for locating a token's point on the map. */
 interface MapWindow {
-  flow2vecMap: { pointPosition(token: string): { x: number; y: number } | null };
+  flow2vecMap: { pointPosition(token: string): { x: number; y: number } | null; seriesNames(): string[] };
 }
 
 /**
@@ -112,6 +112,12 @@ describe('dashboard in Chromium', () => {
     const jobRow = await page.textContent('#job-rows tr[data-state="completed"]');
     assert.match(jobRow ?? '', /done/);
     assert.match(jobRow ?? '', /100%/);
+    // 20 epoch losses are drawn as a sparkline with the first and last value, not listed one by one.
+    assert.equal(await page.locator('#model-rows tr[data-status="ready"] .losses svg polyline').count(), 1);
+    assert.match(
+      (await page.textContent('#model-rows tr[data-status="ready"] .losses')) ?? '',
+      /^ [\d.e+-]+ → [\d.e+-]+$/,
+    );
     await screenshot('03-job-done.png');
 
     await page.click('#model-rows tr[data-status="ready"] button:has-text("Map")');
@@ -144,8 +150,65 @@ describe('dashboard in Chromium', () => {
     await page.mouse.move(x, y);
     await screenshot('04-map-neighbours.png');
 
+    const seriesNames = () => page.evaluate(() => (globalThis as unknown as MapWindow).flow2vecMap.seriesNames());
+    assert.deepEqual(await seriesNames(), ['Background', 'Normal', 'Botnet']);
+    await page.selectOption('#map-colour', 'cluster');
+    assert.deepEqual((await seriesNames()).slice(0, 3), ['no cluster', 'cluster colour 1', 'cluster colour 2']);
+    await page.waitForSelector('#map-colour-note:has-text("clusters on the map")');
+    const cluster = projection.clusters[row];
+    assert.equal(typeof cluster, 'number', `token ${token} has no cluster on the map`);
+    const clusterPosition = await page.evaluate(
+      (wanted) => (globalThis as unknown as MapWindow).flow2vecMap.pointPosition(wanted),
+      token,
+    );
+    assert.deepEqual(clusterPosition, position, 'recolouring moved the point');
+    // Points of other clusters may lie on top of this one, so the check is that the tooltip names the cluster of
+    // whichever token it shows.
+    await page.mouse.move(x + 40, y + 40);
+    await page.mouse.move(x, y);
+    await page.waitForFunction(`/cluster \\d+/.test(document.getElementById('map').innerText)`);
+    const tooltip = await page.evaluate(`document.getElementById('map').innerText`);
+    const hoveredToken = (tooltip as string).trim().split('\n')[0];
+    const hoveredRow = projection.tokens.indexOf(hoveredToken);
+    assert.ok(hoveredRow >= 0, `the tooltip "${tooltip}" does not start with a token on the map`);
+    assert.match(tooltip as string, new RegExp(`cluster ${projection.clusters[hoveredRow]}\\b`));
+    await screenshot('05-map-clusters.png');
+
     await page.click('#model-rows tr[data-status="ready"] button:has-text("Clusters")');
-    await page.waitForSelector('#clusters-status:has-text("clusters")');
+    await page.waitForSelector('#cluster-rows tr');
+    const clusterPage = await json(await server.fetch(`/api/v1/models/${modelId}/clusters?limit=20`));
+    assert.equal(await page.locator('#cluster-rows tr').count(), Math.min(20, clusterPage.total));
+    assert.equal(await page.textContent('#clusters-status'), `clusters 1–20 of ${clusterPage.total}`);
+    await page.click('#clusters-next');
+    await page.waitForSelector(`#clusters-status:has-text("clusters 21–")`);
+
+    await page.selectOption('#clusters-label-class', 'Botnet');
+    await page.waitForSelector('#clusters-status:has-text("with Botnet flows")');
+    const botnetPage = await json(
+      await server.fetch(`/api/v1/models/${modelId}/clusters?labelClass=Botnet&order=share&limit=20`),
+    );
+    const shownIds = await page
+      .locator('#cluster-rows tr')
+      .evaluateAll((rows) =>
+        rows.map((tr) => Number((tr as unknown as { dataset: { clusterId: string } }).dataset.clusterId)),
+      );
+    assert.deepEqual(
+      shownIds,
+      botnetPage.items.map((item: { clusterId: number }) => item.clusterId),
+    );
+
+    const first = botnetPage.items[0];
+    await page.click(`#cluster-rows tr[data-cluster-id="${first.clusterId}"]`);
+    await page.waitForSelector(`#cluster-members-status:has-text("Cluster ${first.clusterId}:")`);
+    const members = await json(
+      await server.fetch(`/api/v1/models/${modelId}/clusters/${first.clusterId}/members?limit=50`),
+    );
+    assert.equal(await page.locator('#cluster-members li').count(), members.items.length);
+    assert.equal(((await page.textContent('#cluster-members li')) ?? '').split(' ')[0], members.items[0].token);
+    await screenshot('06-clusters.png');
+    console.log(
+      `Dashboard screenshots written: ${(await readdir(SCREENSHOT_DIR)).map((name) => join(SCREENSHOT_DIR, name)).join(', ')}`,
+    );
 
     const foreign = requestedUrls.filter((url) => !url.startsWith(server.baseUrl) && !url.startsWith('data:'));
     assert.deepEqual(foreign, [], 'the page requested other hosts');

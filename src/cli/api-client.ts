@@ -58,7 +58,21 @@ export class ApiClient {
     } as RequestInit);
   }
 
+  /**
+   * Sends a GET request and returns the successful response with its body unread, for downloads that are streamed
+   * instead of parsed. An error response becomes an ApiResponseError as with `get`.
+   */
+  download(path: string): Promise<Response> {
+    return this.send(path, { method: 'GET' });
+  }
+
   private async request<T>(path: string, init: RequestInit): Promise<T> {
+    const response = await this.send(path, init);
+
+    return (await response.json().catch(() => ({}))) as T;
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}/api/v1${path}`;
     const headers = {
       ...(init.headers as Record<string, string>),
@@ -77,12 +91,12 @@ export class ApiClient {
       );
     }
 
-    const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string | string[] };
     if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string | string[] };
       throw responseError(response.status, body, this.apiKey !== undefined);
     }
 
-    return body as T;
+    return response;
   }
 }
 

@@ -1,10 +1,11 @@
 import { SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { estimateSecondsLeft, formatDuration } from '../dashboard/job-time-left';
-import { ApiClient, ApiResponseError, CliError } from './api-client';
-import type { GlobalOptions } from './main';
-
-type Context = () => { options: GlobalOptions; client: ApiClient };
+import { ApiClient, CliError } from './api-client';
+import { registerClassifyCommand } from './classify-command';
+import { registerClustersCommand } from './clusters-command';
+import { registerExportCommand } from './export-command';
+import { collect, CommandContext, positiveInteger, print, table } from './output';
 
 interface Job {
   id: string;
@@ -18,28 +19,6 @@ interface Job {
 
 /** How often `train --wait` polls the job, in milliseconds. */
 const WAIT_POLL_MS = 1000;
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) {
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  }
-  return parsed;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function print(options: GlobalOptions, value: unknown, human: () => string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
-}
-
-/** Columns padded to their widest cell. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((cells) => cells[column].length)));
-  return [header, ...rows].map((cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ')).join('\n');
-}
 
 function jobRow(job: Job): string[] {
   const { progress } = job;
@@ -56,28 +35,7 @@ function jobRow(job: Job): string[] {
   ];
 }
 
-/**
- * Calls a route of a feature the server may not have yet. An unknown route is a 404 with the generic code
- * `NOT_FOUND`; a missing model has its own code (`MODEL_NOT_FOUND`), so the two can be distinguished.
- */
-async function optionalRoute<T>(call: () => Promise<T>, feature: string, baseUrl: string): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (
-      error instanceof ApiResponseError &&
-      error.status === 404 &&
-      (error.code === 'NOT_FOUND' || error.code === undefined)
-    ) {
-      throw new CliError(
-        `The server at ${baseUrl} does not support ${feature}; update the server to a version that does`,
-      );
-    }
-    throw error;
-  }
-}
-
-export function registerCommands(program: Command, context: Context): void {
+export function registerCommands(program: Command, context: CommandContext): void {
   program
     .command('upload')
     .description('upload a capture (Argus .binetflow CSV, plain or gzip) and print its summary')
@@ -190,51 +148,9 @@ export function registerCommands(program: Command, context: Context): void {
       );
     });
 
-  // NOTE: the server may not have the routes of the three commands below yet, so their paths and the classify
-  // request body are assumptions. Against a server without them they exit with a message that the feature is
-  // unsupported.
-  program
-    .command('clusters')
-    .description("list a model's clusters with their sizes and label classes")
-    .argument('<model>', 'model id')
-    .action(async (model: string) => {
-      const { options, client } = context();
-      const result = await optionalRoute(
-        () => client.get(`/models/${encodeURIComponent(model)}/clusters`),
-        'clusters',
-        client.baseUrl,
-      );
-      print(options, result, () => JSON.stringify(result, null, 2));
-    });
-
-  program
-    .command('classify')
-    .description('classify flows given as tokens by the label classes of their nearest neighbours')
-    .argument('<model>', 'model id')
-    .argument('<tokens...>', 'tokens to classify')
-    .action(async (model: string, tokens: string[]) => {
-      const { options, client } = context();
-      const result = await optionalRoute(
-        () => client.post(`/models/${encodeURIComponent(model)}/classify`, { tokens }),
-        'classification',
-        client.baseUrl,
-      );
-      print(options, result, () => JSON.stringify(result, null, 2));
-    });
-
-  program
-    .command('export')
-    .description("print a model's vectors in the word2vec text format")
-    .argument('<model>', 'model id')
-    .action(async (model: string) => {
-      const { options, client } = context();
-      const result = await optionalRoute(
-        () => client.get(`/models/${encodeURIComponent(model)}/export`),
-        'export',
-        client.baseUrl,
-      );
-      print(options, result, () => JSON.stringify(result, null, 2));
-    });
+  registerClustersCommand(program, context);
+  registerClassifyCommand(program, context);
+  registerExportCommand(program, context);
 }
 
 /** Polls the job until it ends, drawing phase, epoch and time left on stderr unless `quiet`. */

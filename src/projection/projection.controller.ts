@@ -1,4 +1,4 @@
-import { Controller, Get, Param, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProjectionResponseDto } from './projection.dto';
 import { ProjectionService } from './projection.service';
@@ -12,11 +12,11 @@ export class ProjectionController {
   @ApiOperation({
     summary: 'The 2-D map of a model',
     description:
-      'UMAP layout of the most frequent tokens, computed by the worker after training. 409 while the model is ' +
-      'not ready, 404 when the model has no map.',
+      'UMAP layout of the most frequent tokens, computed by the worker after training, with each token’s k-means ' +
+      'cluster. 409 while the model is not ready, 404 when the model has no map.',
   })
   @ApiOkResponse({ type: ProjectionResponseDto })
-  async get(@Param('id') id: string): Promise<StreamableFile> {
-    return new StreamableFile(await this.projections.open(id), { type: 'application/json' });
+  get(@Param('id') id: string): Promise<ProjectionResponseDto> {
+    return this.projections.get(id);
   }
 }

@@ -27,4 +27,10 @@ export class ProjectionResponseDto {
     items: { type: 'array', items: { type: 'array', items: {} } },
   })
   labels: [string, number][][];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'integer', nullable: true },
+    description: 'k-means cluster of each token; null for a version trained before clusters were stored',
+  })
+  clusters: (number | null)[];
 }

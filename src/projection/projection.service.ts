@@ -1,18 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { ReadStream } from 'node:fs';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { DomainError } from '../common/domain-error';
 import { ModelsService } from '../models/models.service';
+import { TokenRepository } from '../similarity/token.repository';
+import type { ProjectionResponseDto } from './projection.dto';
+import type { ProjectionFile } from './projection.types';
 
 @Injectable()
 export class ProjectionService {
   constructor(
     private readonly models: ModelsService,
     private readonly artifacts: ArtifactRepository,
+    private readonly tokens: TokenRepository,
   ) {}
 
-  /** Opens the model's `projection.json`; the file is already JSON, so it is streamed as it is. */
-  async open(modelId: string): Promise<ReadStream> {
+  /**
+   * Reads the model's `projection.json` and adds each token's k-means cluster from the vocabulary. The worker
+   * writes the map before it clusters, so the file itself carries no clusters.
+   */
+  async get(modelId: string): Promise<ProjectionResponseDto> {
     // The map of the newest ready version; resolving it rejects a model that has none yet.
     const version = await this.models.resolveServingVersion(modelId);
     const path = this.artifacts.projectionPath(version.id);
@@ -23,6 +29,17 @@ export class ProjectionService {
       );
     }
 
-    return this.artifacts.openRead(path);
+    const file = JSON.parse((await this.artifacts.readBytes(path)).toString('utf8')) as ProjectionFile;
+    const clusters = await this.clustersOf(version.id, file.tokens);
+
+    return { ...file, clusters };
+  }
+
+  /** Looks up the clusters of the map's tokens, which are the first rows of the vocabulary (most frequent first). */
+  private async clustersOf(versionId: string, tokens: string[]): Promise<(number | null)[]> {
+    const rows = await this.tokens.findPage(versionId, -1, tokens.length);
+    const clusterByToken = new Map(rows.map((row) => [row.token, row.cluster]));
+
+    return tokens.map((token) => clusterByToken.get(token) ?? null);
   }
 }

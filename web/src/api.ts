@@ -137,6 +137,8 @@ export interface Projection {
   counts: number[];
   labelClasses: string[];
   labels: [string, number][][];
+  /** k-means cluster of each token; null for versions trained before clusters were stored. */
+  clusters: (number | null)[];
 }
 
 export interface TokenDetails {
@@ -149,4 +151,32 @@ export interface TokenDetails {
 export interface Similar {
   query: TokenDetails;
   neighbours: (TokenDetails & { similarity: number })[];
+}
+
+export interface LabelClassCount {
+  labelClass: string;
+  count: number;
+  share: number;
+}
+
+export interface ClusterSummary {
+  clusterId: number;
+  size: number;
+  flows: number;
+  tokenComposition: LabelClassCount[];
+  flowComposition: LabelClassCount[];
+  majorityClass: string | null;
+  meanCentroidSimilarity: number | null;
+  minCentroidSimilarity: number | null;
+}
+
+export type ClusterPage = Page<ClusterSummary>;
+
+export interface ClusterMember extends TokenDetails {
+  cluster: number | null;
+  centroidSimilarity: number;
+}
+
+export interface ClusterMemberPage extends Page<ClusterMember> {
+  cluster: ClusterSummary;
 }

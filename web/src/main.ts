@@ -1,6 +1,5 @@
 import { estimateSecondsLeft, formatDuration } from '../../src/dashboard/job-time-left';
 import {
-  ApiError,
   Capture,
   getJson,
   Job,
@@ -13,44 +12,16 @@ import {
   storedApiKey,
   uploadCapture,
 } from './api';
-import { drawTokenMap, TokenMap } from './map';
+import { openClusters, wireClusterBrowser } from './clusters';
+import { button, byId, clearError, row, showError, sparkline } from './dom';
+import { CLUSTER_COLOUR_COUNT, Colouring, drawTokenMap, TokenMap } from './map';
 import './style.css';
 
 /** How often jobs and models are polled while a job is queued or running, in milliseconds. */
 const POLL_INTERVAL_MS = 1000;
 
-const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let tokenMap: TokenMap | null = null;
 let mapModelId: string | null = null;
-
-function showError(error: unknown): void {
-  const box = byId('error');
-  box.textContent = error instanceof Error ? error.message : String(error);
-  box.hidden = false;
-}
-
-function clearError(): void {
-  byId('error').hidden = true;
-}
-
-/** Builds a table row from cell contents; strings become text, never HTML. */
-function row(cells: (string | Node)[]): HTMLTableRowElement {
-  const tr = document.createElement('tr');
-  for (const cell of cells) {
-    const td = document.createElement('td');
-    td.append(cell);
-    tr.append(td);
-  }
-
-  return tr;
-}
-
-function button(text: string, onClick: () => void): HTMLButtonElement {
-  const element = document.createElement('button');
-  element.textContent = text;
-  element.addEventListener('click', onClick);
-  return element;
-}
 
 function progressBar(fraction: number): HTMLElement {
   const bar = document.createElement('div');
@@ -127,6 +98,24 @@ function settingsText(model: Model): string {
   );
 }
 
+/** Shows the first and last epoch losses beside a sparkline of all of them, with every value in the tooltip. */
+function lossSummary(losses: number[]): HTMLElement {
+  const cell = document.createElement('span');
+  cell.className = 'losses';
+  if (losses.length === 0) {
+    return cell;
+  }
+
+  cell.title = losses.map((loss, epoch) => `epoch ${epoch + 1}: ${loss.toPrecision(4)}`).join('\n');
+  const text =
+    losses.length === 1
+      ? losses[0].toPrecision(4)
+      : `${losses[0].toPrecision(4)} → ${losses[losses.length - 1].toPrecision(4)}`;
+  cell.append(sparkline(losses), ` ${text}`);
+
+  return cell;
+}
+
 async function refreshModels(): Promise<void> {
   const page = await getJson<Page<Model>>('/models?limit=50');
   byId('model-rows').replaceChildren(
@@ -148,7 +137,7 @@ async function refreshModels(): Promise<void> {
         model.vocabularySize === null ? '' : `${model.vocabularySize.toLocaleString()} tokens`,
         settings,
         model.trainingSeconds === null ? '' : `${model.trainingSeconds.toFixed(1)} s`,
-        (model.epochLosses ?? []).map((loss) => loss.toPrecision(4)).join(', '),
+        lossSummary(model.epochLosses ?? []),
         actions,
       ]);
       tr.children[3].className = 'settings';
@@ -174,8 +163,10 @@ async function openMap(model: Model): Promise<void> {
     `${projection.tokens.length.toLocaleString()} most frequent of ${projection.vocabularySize.toLocaleString()} ` +
     'tokens, laid out with UMAP. Scroll to zoom, drag to pan, click a point for its most similar tokens.';
   section.scrollIntoView();
-  tokenMap = drawTokenMap(byId('map'), projection, (token) => void showNeighbours(token).catch(showError));
+  const colouring = byId<HTMLSelectElement>('map-colour').value as Colouring;
+  tokenMap = drawTokenMap(byId('map'), projection, colouring, (token) => void showNeighbours(token).catch(showError));
   (window as unknown as { flow2vecMap: TokenMap }).flow2vecMap = tokenMap;
+  describeColouring(projection, colouring);
 }
 
 async function showNeighbours(token: string): Promise<void> {
@@ -193,43 +184,27 @@ async function showNeighbours(token: string): Promise<void> {
   );
 }
 
-// NOTE: no server route for clusters exists yet, so this shape is an assumption that no test has checked.
-interface ClusterSummary {
-  id: number;
-  size: number;
-  labelClassCounts?: Record<string, number>;
+function describeColouring(projection: Projection, colouring: Colouring): void {
+  const clusters = new Set(projection.clusters.filter((cluster) => cluster !== null)).size;
+  let note = '';
+  if (colouring === 'cluster') {
+    note =
+      clusters <= CLUSTER_COLOUR_COUNT
+        ? `${clusters} clusters on the map, one colour each.`
+        : `${clusters.toLocaleString()} clusters on the map share ${CLUSTER_COLOUR_COUNT} colours, so hover a point ` +
+          'for its cluster.';
+  }
+  byId('map-colour-note').textContent = note;
 }
 
-/**
- * Lists the model's clusters. An unknown route is a 404 with the generic code `NOT_FOUND` (a missing model has
- * `MODEL_NOT_FOUND`), and then the page reports that the server does not provide clusters instead of showing an error.
- */
-async function openClusters(model: Model): Promise<void> {
-  const section = byId('clusters-section');
-  section.hidden = false;
-  byId('cluster-rows').replaceChildren();
-  try {
-    const clusters = await getJson<{ items: ClusterSummary[] }>(`/models/${model.id}/clusters`);
-    byId('clusters-status').textContent = `${clusters.items.length} clusters of ${model.name || model.id}`;
-    byId('cluster-rows').replaceChildren(
-      ...clusters.items.map((cluster) =>
-        row([
-          String(cluster.id),
-          String(cluster.size),
-          Object.entries(cluster.labelClassCounts ?? {})
-            .map(([labelClass, count]) => `${labelClass} ${count}`)
-            .join(', '),
-        ]),
-      ),
-    );
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404 && (error.code === 'NOT_FOUND' || error.code === undefined)) {
-      byId('clusters-status').textContent = 'This server does not provide clusters.';
-      return;
+function wireMapColouring(): void {
+  byId('map-colour').addEventListener('change', () => {
+    const colouring = byId<HTMLSelectElement>('map-colour').value as Colouring;
+    if (tokenMap) {
+      tokenMap.colourBy(colouring);
+      describeColouring(tokenMap.projection, colouring);
     }
-    throw error;
-  }
-  section.scrollIntoView();
+  });
 }
 
 function wireApiKey(): void {
@@ -334,4 +309,6 @@ async function poll(): Promise<void> {
 wireApiKey();
 wireUpload();
 wireTraining();
+wireClusterBrowser();
+wireMapColouring();
 void refreshAll().then(() => poll());
