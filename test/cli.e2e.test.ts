@@ -95,8 +95,9 @@ describe('flow2vec command-line client', () => {
   let server: TestServer;
   let workDir: string;
   let env: Record<string, string>;
-  /** The model the first test trains; the later tests query it. */
+  /** The model the first test trains from the capture it uploads; the later tests query it. */
   let modelId: string;
+  let captureId: string;
 
   before(async () => {
     server = await startTestServer();
@@ -119,6 +120,7 @@ describe('flow2vec command-line client', () => {
     assert.equal(upload.code, 0, upload.stderr);
     const capture = JSON.parse(upload.stdout);
     assert.equal(capture.flowCount, 1800);
+    captureId = capture.id;
 
     const train = await runCli(
       ['train', '--capture', capture.id, '--epochs', '30', '--vector-size', '16', '--window', '5', '--wait'],
@@ -128,7 +130,7 @@ describe('flow2vec command-line client', () => {
     assert.match(train.stdout, /model \S+ is ready/);
     // Training this capture takes less than one poll, so the bar may skip the training phase. The scenario 6
     // dashboard test checks the epoch display.
-    assert.match(train.stderr, /^queued .* 0% \| epoch - /m);
+    assert.match(train.stderr, /^queued .* 0% \| - \| - left/m);
     assert.match(train.stderr, /^done +\[=+\] 100% /m);
     modelId = /model (\S+) is ready/.exec(train.stdout)![1];
 
@@ -221,6 +223,39 @@ describe('flow2vec command-line client', () => {
     assert.equal(lines[3], '2 flows: 1 known, 1 unseen');
   });
 
+  it('classifies a stored capture as a job', { timeout: 2 * 60_000 }, async () => {
+    assert.ok(modelId, 'the training test did not leave a model');
+    const csvPath = join(workDir, 'classified.csv');
+    const run = await runCli(['classify', modelId, '--capture', captureId, '-o', csvPath], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /^1800 flows: \d+ known \(Botnet \d+, Normal \d+, Background \d+\), \d+ unseen, 0 rows rejected; CSV of [\d,]+ bytes saved to /,
+    );
+    assert.match(run.stderr, /^done +\[=+\] 100% \| 1,800\/1,800 flows/m);
+
+    const csv = await readFile(csvPath, 'utf8');
+    const lines = csv.trimEnd().split('\n');
+    assert.equal(lines[0], 'line,token,status,labelClass,confidence,label');
+    assert.equal(lines.length, 1801);
+
+    const jobs = JSON.parse((await runCli(['--json', 'jobs'], env)).stdout);
+    const job = jobs.items.find((item: { kind: string }) => item.kind === 'classify');
+    assert.equal(job.captureId, captureId);
+    assert.equal(job.result.flows, 1800);
+    const fromApi = await (await server.fetch(`/api/v1/jobs/${job.id}/result.csv`)).text();
+    assert.equal(csv, fromApi);
+
+    const againPath = join(workDir, 'downloaded-again.csv');
+    const download = await runCli(['jobs', job.id, '-o', againPath], env);
+    assert.equal(download.code, 0, download.stderr);
+    assert.equal(await readFile(againPath, 'utf8'), fromApi);
+
+    const both = await runCli(['classify', modelId, csvPath, '--capture', captureId], env);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /either --capture or flows/);
+  });
+
   it('exports text and binary vectors', async () => {
     assert.ok(modelId, 'the training test did not leave a model');
     const model = await json(await server.fetch(`/api/v1/models/${modelId}`));
@@ -241,7 +276,7 @@ describe('flow2vec command-line client', () => {
     const binary = await runCli(['export', modelId, '--format', 'binary', '--output', binaryPath], env);
     assert.equal(binary.code, 0, binary.stderr);
     assert.match(binary.stdout, /^wrote [\d,]+ bytes of binary vectors to /);
-    assert.match(binary.stderr, /^export \d+\.\d kB$/m);
+    assert.match(binary.stderr, /^vectors \d+\.\d kB$/m);
     const fromBinary = parseBinaryVectors(await readFile(binaryPath));
     assert.equal(fromBinary.header, fromText.header);
     assert.deepEqual([...fromBinary.vectors.keys()], [...fromText.vectors.keys()]);

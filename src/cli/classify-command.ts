@@ -2,6 +2,8 @@ import { access } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ClassifyResponseDto } from '../classification/classification.dto';
 import { ApiClient, CliError } from './api-client';
+import { saveDownload } from './download';
+import { Job, waitForJob } from './jobs';
 import { binetflowBatches, FlowFields, MAX_FLOWS_PER_REQUEST, parseFlowFlag, readLines } from './classify-input';
 import { CommandContext, positiveInteger, print, table } from './output';
 
@@ -9,6 +11,9 @@ interface ClassifyFlags {
   flow: FlowFields[];
   k?: number;
   batchSize: number;
+  capture?: string;
+  wait: boolean;
+  output?: string;
 }
 
 function batchSize(value: string): number {
@@ -43,8 +48,19 @@ export function registerClassifyCommand(program: Command, context: CommandContex
       batchSize,
       MAX_FLOWS_PER_REQUEST,
     )
+    .option('--capture <id>', 'classify every flow of a stored capture as a job on the server, instead of a file')
+    .option('--wait', 'with --capture: wait for the job and show its progress', false)
+    .option('-o, --output <file>', 'with --capture: wait for the job and save its CSV of results to this file')
     .action(async (model: string, file: string | undefined, flags: ClassifyFlags) => {
       const { options, client } = context();
+      if (flags.capture !== undefined) {
+        await classifyCapture(context, model, file, flags);
+        return;
+      }
+      if (flags.wait || flags.output !== undefined) {
+        throw new CliError('--wait and --output apply to --capture; flows from a file or --flow are printed');
+      }
+
       const input = file ?? (flags.flow.length === 0 && !process.stdin.isTTY ? '-' : undefined);
       if (input === undefined && flags.flow.length === 0) {
         throw new CliError('Nothing to classify: give a binetflow file, - for standard input, or --flow');
@@ -70,6 +86,56 @@ export function registerClassifyCommand(program: Command, context: CommandContex
         return `${table(header, rows)}\n${summaryLine(result)}`;
       });
     });
+}
+
+/**
+ * Starts a classification job for a stored capture. With --wait or --output it follows the job's progress, and with
+ * --output it downloads the job's CSV once the job has completed.
+ */
+async function classifyCapture(
+  context: CommandContext,
+  model: string,
+  file: string | undefined,
+  flags: ClassifyFlags,
+): Promise<void> {
+  const { options, client } = context();
+  if (file !== undefined || flags.flow.length > 0) {
+    throw new CliError('Give either --capture or flows (a file, - or --flow), not both');
+  }
+
+  const job = await client.post<Job>(`/models/${encodeURIComponent(model)}/classify`, {
+    captureId: flags.capture,
+    ...(flags.k === undefined ? {} : { k: flags.k }),
+  });
+  if (!flags.wait && flags.output === undefined) {
+    print(
+      options,
+      job,
+      () =>
+        `capture ${flags.capture} queued for classification as job ${job.id}; follow it with "flow2vec jobs ${job.id}"`,
+    );
+    return;
+  }
+
+  const finished = await waitForJob(client, job.id, options.json);
+  if (finished.state !== 'completed' || !finished.result) {
+    throw new CliError(`Job ${finished.id} ${finished.state}: ${finished.error ?? 'no reason given'}`);
+  }
+  if (flags.output !== undefined) {
+    const response = await client.download(`/jobs/${encodeURIComponent(job.id)}/result.csv`);
+    await saveDownload(response, flags.output, { label: 'result', quiet: options.json });
+  }
+
+  const { result } = finished;
+  print(options, finished, () => {
+    const predicted = result.labelClassCounts.map(({ labelClass, count }) => `${labelClass} ${count}`).join(', ');
+    const saved =
+      flags.output === undefined ? `to download with "flow2vec jobs ${job.id} -o FILE"` : `saved to ${flags.output}`;
+    return (
+      `${result.flows} flows: ${result.known} known (${predicted}), ${result.unseen} unseen, ` +
+      `${result.rejectedRows} rows rejected; CSV of ${result.sizeBytes.toLocaleString('en')} bytes ${saved}`
+    );
+  });
 }
 
 /**

@@ -1,39 +1,12 @@
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { estimateSecondsLeft, formatDuration } from '../dashboard/job-time-left';
 import { ApiClient, CliError } from './api-client';
 import { registerClassifyCommand } from './classify-command';
 import { registerClustersCommand } from './clusters-command';
+import { saveDownload } from './download';
 import { registerExportCommand } from './export-command';
+import { Job, JOB_TABLE_HEADER, jobRow, waitForJob } from './jobs';
 import { collect, CommandContext, positiveInteger, print, table } from './output';
-
-interface Job {
-  id: string;
-  modelId: string;
-  state: string;
-  phase: string;
-  error: string | null;
-  startedAt: string | null;
-  progress: { fraction: number; epoch?: number; epochs?: number; wordsPerSecond?: number };
-}
-
-/** How often `train --wait` polls the job, in milliseconds. */
-const WAIT_POLL_MS = 1000;
-
-function jobRow(job: Job): string[] {
-  const { progress } = job;
-  const left = estimateSecondsLeft(job);
-  return [
-    job.id,
-    job.modelId,
-    job.state,
-    job.phase,
-    `${Math.round(progress.fraction * 100)}%`,
-    progress.epoch !== undefined ? `${progress.epoch}/${progress.epochs}` : '',
-    left === null ? '' : formatDuration(left),
-    job.error ?? '',
-  ];
-}
 
 export function registerCommands(program: Command, context: CommandContext): void {
   program
@@ -115,9 +88,19 @@ export function registerCommands(program: Command, context: CommandContext): voi
     .command('jobs')
     .description('list recent jobs, or show one job')
     .argument('[id]', 'job id')
-    .action(async (id?: string) => {
+    .option('-o, --output <file>', "save a completed classification job's CSV of results to this file")
+    .action(async (id: string | undefined, flags: { output?: string }) => {
       const { options, client } = context();
-      const header = ['job', 'model', 'state', 'phase', 'progress', 'epoch', 'time left', 'error'];
+      const header = JOB_TABLE_HEADER;
+      if (flags.output !== undefined) {
+        if (!id) {
+          throw new CliError('--output needs a job id: flow2vec jobs JOB -o FILE');
+        }
+        const response = await client.download(`/jobs/${encodeURIComponent(id)}/result.csv`);
+        const bytes = await saveDownload(response, flags.output, { label: 'result', quiet: options.json });
+        print(options, { jobId: id, file: flags.output, bytes }, () => `wrote ${bytes} bytes to ${flags.output}`);
+        return;
+      }
       if (id) {
         const job = await client.get<Job>(`/jobs/${encodeURIComponent(id)}`);
         print(options, job, () => table(header, [jobRow(job)]));
@@ -151,35 +134,4 @@ export function registerCommands(program: Command, context: CommandContext): voi
   registerClustersCommand(program, context);
   registerClassifyCommand(program, context);
   registerExportCommand(program, context);
-}
-
-/** Polls the job until it ends, drawing phase, epoch and time left on stderr unless `quiet`. */
-async function waitForJob(client: ApiClient, jobId: string, quiet: boolean): Promise<Job> {
-  const bar = quiet
-    ? null
-    : new SingleBar({
-        format: '{phase} [{bar}] {percentage}% | epoch {epoch} | {speed} words/s | {left} left',
-        noTTYOutput: true,
-        notTTYSchedule: 1000,
-      });
-  bar?.start(100, 0, { phase: 'queued', epoch: '-', speed: '-', left: '-' });
-
-  try {
-    for (;;) {
-      const job = await client.get<Job>(`/jobs/${jobId}`);
-      const left = estimateSecondsLeft(job);
-      bar?.update(Math.round(job.progress.fraction * 100), {
-        phase: job.phase.padEnd(10),
-        epoch: job.progress.epoch !== undefined ? `${job.progress.epoch}/${job.progress.epochs}` : '-',
-        speed: job.progress.wordsPerSecond?.toLocaleString('en') ?? '-',
-        left: left === null ? '-' : formatDuration(left),
-      });
-      if (['completed', 'failed', 'cancelled'].includes(job.state)) {
-        return job;
-      }
-      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
-    }
-  } finally {
-    bar?.stop();
-  }
 }
