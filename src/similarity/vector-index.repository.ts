@@ -3,9 +3,9 @@ import { HierarchicalNSW } from 'hnswlib-node';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 /** Graph degree of the HNSW index (hnswlib's `M`). */
-const HNSW_M = 16;
+export const HNSW_M = 16;
 /** Candidate list size while building; higher builds slower and recalls more. */
-const HNSW_EF_CONSTRUCTION = 200;
+export const HNSW_EF_CONSTRUCTION = 200;
 /**
  * Maximum time spent inserting points between two yields to the event loop, in milliseconds, so a worker keeps
  * renewing its job lock and a process that also serves the API keeps responding while an index builds. A count of
