@@ -122,6 +122,9 @@ describe('cut tokens', () => {
       () => `version 2 never served ${TWICE} as cut`,
     );
     assert.deepEqual(body.details, { token: TWICE, reason: 'below_min_count', count: 2, minCount: 3 });
+    // Messages and logs name the model id that clients send, not the id of the served version.
+    assert.match(body.message, new RegExp(`vocabulary of model ${modelId}:`));
+    assert.match(server.output(), new RegExp(`Unloaded model ${modelId} .*a newer version is loaded`));
 
     const rows = await server.query<{ version: number; token: string; count: number }>(
       `SELECT v.version, c.token, c.count FROM cut_tokens c JOIN model_versions v ON v.id = c."modelId"
