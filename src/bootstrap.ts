@@ -8,6 +8,7 @@ import {
   INestApplicationContext,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import cluster, { Worker } from 'node:cluster';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { prepareApiKeys } from './access/api-key-startup';
@@ -47,7 +48,15 @@ export function configureHttp(app: INestApplication): void {
   );
 }
 
-export async function startApplication(role: Role, config: AppConfig): Promise<INestApplicationContext> {
+/**
+ * Starts a role in this process. `shutdownHooks: false` leaves SIGTERM and SIGINT to the caller, which then closes
+ * the returned application itself.
+ */
+export async function startApplication(
+  role: Role,
+  config: AppConfig,
+  { shutdownHooks = true } = {},
+): Promise<INestApplicationContext> {
   const logger = new Logger('flow2vec');
   const logLevels = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1);
 
@@ -60,7 +69,9 @@ export async function startApplication(role: Role, config: AppConfig): Promise<I
   if (role === 'worker') {
     const context = await NestFactory.createApplicationContext(module, { logger: logLevels });
     await context.get(ArtifactRepository).ensureLayout();
-    context.enableShutdownHooks();
+    if (shutdownHooks) {
+      context.enableShutdownHooks();
+    }
     await context.init();
     return context;
   }
@@ -76,8 +87,99 @@ export async function startApplication(role: Role, config: AppConfig): Promise<I
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',
   });
-  app.enableShutdownHooks();
+  if (shutdownHooks) {
+    app.enableShutdownHooks();
+  }
   await app.listen(config.PORT, config.HOST);
   logger.log(`API (${role}) listening on ${await app.getUrl()}`);
   return app;
+}
+
+/**
+ * Runs the API in API_PROCESSES child processes that share one port through node:cluster, whose primary (this
+ * process) hands connections to them in turn. With the `all` role this process also runs the worker role.
+ * An API process that dies after it started listening is replaced; one that fails to start stops everything.
+ * SIGTERM or SIGINT stops the API processes, then the worker role, then exits.
+ */
+export async function startApiProcesses(role: 'api' | 'all', config: AppConfig): Promise<void> {
+  const logger = new Logger('flow2vec');
+  const worker = role === 'all' ? await startApplication('worker', config, { shutdownHooks: false }) : null;
+  let stopping = false;
+
+  // cluster.workers also lists processes still starting, so that none is left behind.
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(Object.values(cluster.workers ?? {}).map((apiProcess) => stopApiProcess(apiProcess!)));
+    await worker?.close();
+  };
+  const stopAndExit = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      return;
+    }
+
+    logger.log(`Received ${signal}: stopping the API processes`);
+    void stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stopAndExit);
+  process.on('SIGINT', stopAndExit);
+
+  const start = async () => {
+    const apiProcess = await forkApiProcess();
+    apiProcess.once('exit', (code, signal) => {
+      if (stopping) {
+        return;
+      }
+
+      logger.error(`API process ${apiProcess.process.pid} exited with ${signal ?? code}; starting a replacement`);
+      start().catch((error: Error) => {
+        if (stopping) {
+          return;
+        }
+
+        logger.error(`The replacement API process failed to start; stopping: ${error.message}`, error.stack);
+        void stop().then(() => process.exit(1));
+      });
+    });
+  };
+
+  try {
+    // One after another, so that only the first applies migrations and creates the first admin key.
+    for (let started = 0; started < config.API_PROCESSES; started++) {
+      await start();
+    }
+  } catch (error) {
+    if (stopping) {
+      return;
+    }
+
+    await stop();
+    throw error;
+  }
+  logger.log(`${config.API_PROCESSES} API processes are listening`);
+}
+
+/** Forks an API process and resolves once it listens; rejects if it exits first. */
+function forkApiProcess(): Promise<Worker> {
+  return new Promise((resolve, reject) => {
+    const apiProcess = cluster.fork();
+    const onExit = (code: number, signal: string | null) =>
+      reject(new Error(`API process ${apiProcess.process.pid} exited with ${signal ?? code} before listening`));
+    apiProcess.once('exit', onExit);
+    apiProcess.once('listening', () => {
+      apiProcess.off('exit', onExit);
+      resolve(apiProcess);
+    });
+  });
+}
+
+/** Sends SIGTERM, which the process's Nest shutdown hooks handle, and resolves once it has exited. */
+function stopApiProcess(apiProcess: Worker): Promise<void> {
+  if (apiProcess.isDead()) {
+    return Promise.resolve();
+  }
+
+  return new Promise((resolve) => {
+    apiProcess.once('exit', () => resolve());
+    apiProcess.process.kill('SIGTERM');
+  });
 }

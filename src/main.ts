@@ -1,7 +1,8 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { Role } from './app.module';
-import { startApplication } from './bootstrap';
+import { startApiProcesses, startApplication } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
 
 const ROLES: Role[] = ['api', 'worker', 'all'];
@@ -13,7 +14,15 @@ async function main(): Promise<void> {
     throw new ConfigError(`Invalid --role "${values.role}": use one of ${ROLES.join(', ')}`);
   }
 
-  await startApplication(role, loadConfig());
+  const config = loadConfig();
+  if (cluster.isWorker) {
+    // A process forked by startApiProcesses: it serves the API only, whatever role the primary runs.
+    await startApplication('api', config);
+  } else if (role !== 'worker' && config.API_PROCESSES > 1) {
+    await startApiProcesses(role, config);
+  } else {
+    await startApplication(role, config);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -32,6 +32,11 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
   /** Address the API listens on. Default `127.0.0.1`. */
   @IsString() @IsNotEmpty() HOST = '127.0.0.1';
+  /**
+   * API processes sharing PORT (node:cluster) for the `api` and `all` roles. Each one keeps its own loaded models
+   * within INDEX_CACHE_MB, so memory grows with the count. Default 1.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(256) API_PROCESSES = 1;
 
   /** Largest accepted upload in bytes. Default 2 GiB. */
   @Transform(toInt) @IsInt() @Min(1) MAX_UPLOAD_BYTES = 2 * 1024 ** 3;

@@ -56,7 +56,7 @@ export class ModelServingService {
       return tokenId;
     }
 
-    const count = await this.tokens.findCutCount(model.modelId, token);
+    const count = await this.tokens.findCutCount(model.versionId, token);
     const { minCount, maxFinalVocab } = model.definition.vocabulary;
     if (count === null) {
       throw new DomainError(
@@ -125,7 +125,8 @@ export class ModelServingService {
     }
 
     return {
-      modelId: version.id,
+      modelId: version.modelId,
+      versionId: version.id,
       // readyAt is part of the key, so files replaced under the same version id are reloaded too.
       version: `${version.id}@${version.readyAt?.toISOString()}`,
       definition: version.definition,

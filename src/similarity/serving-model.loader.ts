@@ -13,6 +13,7 @@ const VOCABULARY_PAGE = 50_000;
 /** The artifacts and vocabulary rows that make up the served version of a model. */
 export interface ServingSource {
   modelId: string;
+  versionId: string;
   version: string;
   definition: ModelDefinition;
   vocabularySize: number;
@@ -37,10 +38,11 @@ export class ServingModelLoader {
     }
 
     const unitVectors = await this.readUnitVectors(source.vectorsPath, source.vocabularySize, dimensions);
-    const vocabulary = ServedVocabulary.fromRows(await this.readVocabulary(source.modelId), source.vocabularySize);
+    const vocabulary = ServedVocabulary.fromRows(await this.readVocabulary(source.versionId), source.vocabularySize);
     const indexBytes = await this.artifacts.sizeOf(source.indexPath);
     return new ServingModel(
       source.modelId,
+      source.versionId,
       source.version,
       source.definition,
       index,
@@ -67,10 +69,10 @@ export class ServingModelLoader {
     return vectors;
   }
 
-  private async readVocabulary(modelId: string): Promise<VocabularyRow[]> {
+  private async readVocabulary(versionId: string): Promise<VocabularyRow[]> {
     const rows: VocabularyRow[] = [];
     for (let after = -1; ;) {
-      const page = await this.tokens.findPage(modelId, after, VOCABULARY_PAGE);
+      const page = await this.tokens.findPage(versionId, after, VOCABULARY_PAGE);
       rows.push(...page);
       if (page.length < VOCABULARY_PAGE) {
         return rows;

@@ -9,6 +9,8 @@ import type { VectorIndex } from './vector-index.repository';
 export class ServingModel {
   constructor(
     readonly modelId: string,
+    /** The served model version's id, which keys its token rows, cut tokens and artifact folder. */
+    readonly versionId: string,
     /** Identifies the artifacts this instance was loaded from; a retrained model gets a new version. */
     readonly version: string,
     readonly definition: ModelDefinition,

@@ -124,7 +124,7 @@ export class SearchSettingsDto {
   @ApiPropertyOptional({
     minimum: 1,
     maximum: 10000,
-    default: 256,
+    default: 128,
     description: 'HNSW search candidate list; higher is slower and closer to exact. Raised to at least k',
   })
   @Field(() => Int, { nullable: true })
@@ -182,7 +182,7 @@ export class SimilarArgsDto {
   @Min(1)
   @Max(1000)
   k?: number;
-  @Field(() => Int, { nullable: true, description: 'HNSW search candidate list, 1 to 10000; default 256' })
+  @Field(() => Int, { nullable: true, description: 'HNSW search candidate list, 1 to 10000; default 128' })
   @IsOptional()
   @IsInt()
   @Min(1)

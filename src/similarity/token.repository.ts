@@ -31,9 +31,9 @@ export class TokenRepository {
     return this.tokens.findOneBy({ modelId, token });
   }
 
-  /** Returns the count of a token cut from the model's vocabulary by minCount, or null if it was never seen. */
-  async findCutCount(modelId: string, token: string): Promise<number | null> {
-    const cut = await this.cutTokens.findOneBy({ modelId, token });
+  /** Returns the count of a token cut from a model version's vocabulary by minCount, or null if it was never seen. */
+  async findCutCount(versionId: string, token: string): Promise<number | null> {
+    const cut = await this.cutTokens.findOneBy({ modelId: versionId, token });
     return cut?.count ?? null;
   }
 }

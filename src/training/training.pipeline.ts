@@ -264,6 +264,7 @@ export class TrainingPipeline {
 
       await this.vocabularies.deleteVersion(manager, version.id);
       await this.vocabularies.copyInto(manager, version.id, built.vocabulary.entries);
+      await this.vocabularies.copyCutInto(manager, version.id, built.vocabulary.cut);
       await this.analysis.save(manager, version.id, analysis);
       await this.jobs.transition(
         target.jobId,

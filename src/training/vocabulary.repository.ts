@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import type { VocabularyEntry } from './vocabulary';
+import type { CutToken, VocabularyEntry } from './vocabulary';
 
 /** Escapes a value for PostgreSQL's COPY text format. */
 function copyText(value: string): string {
@@ -22,11 +22,6 @@ export class VocabularyRepository {
    * together with the model's ready status, or not at all.
    */
   async copyInto(manager: EntityManager, versionId: string, entries: VocabularyEntry[]): Promise<void> {
-    const client = (manager.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
-    const copy = client.query(
-      copyFrom('COPY tokens ("modelId", "tokenId", token, count, "labelCounts", "labelClass") FROM STDIN'),
-    );
-
     const rows = (function* () {
       for (let tokenId = 0; tokenId < entries.length; tokenId++) {
         const entry = entries[tokenId];
@@ -35,7 +30,25 @@ export class VocabularyRepository {
       }
     })();
 
-    await pipeline(Readable.from(rows), copy);
+    await copyRows(
+      manager,
+      'COPY tokens ("modelId", "tokenId", token, count, "labelCounts", "labelClass") FROM STDIN',
+      rows,
+    );
+  }
+
+  /**
+   * Streams the tokens that minCount cut from the vocabulary into `cut_tokens`, inside the caller's transaction,
+   * so that a query for one of them returns its count.
+   */
+  async copyCutInto(manager: EntityManager, versionId: string, cut: CutToken[]): Promise<void> {
+    const rows = (function* () {
+      for (const { token, count } of cut) {
+        yield `${versionId}\t${copyText(token)}\t${count}\n`;
+      }
+    })();
+
+    await copyRows(manager, 'COPY cut_tokens ("modelId", token, count) FROM STDIN', rows);
   }
 
   /** Up to `limit` tokens of a version with ids from `fromTokenId` on, in id order. */
@@ -46,12 +59,19 @@ export class VocabularyRepository {
     );
   }
 
-  /** Removes the tokens of a version, left by an attempt that failed after copying them. */
+  /** Removes the tokens and cut tokens of a version, left by an attempt that failed after copying them. */
   async deleteVersion(manager: EntityManager, versionId: string): Promise<void> {
     await manager.query('DELETE FROM tokens WHERE "modelId" = $1', [versionId]);
+    await manager.query('DELETE FROM cut_tokens WHERE "modelId" = $1', [versionId]);
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
+}
+
+/** Runs a COPY … FROM STDIN on the transaction's connection, fed with lines in COPY text format. */
+async function copyRows(manager: EntityManager, statement: string, lines: Iterable<string>): Promise<void> {
+  const client = (manager.queryRunner as unknown as { databaseConnection: PoolClient }).databaseConnection;
+  await pipeline(Readable.from(lines), client.query(copyFrom(statement)));
 }

@@ -25,6 +25,7 @@ describe('buildVocabulary', () => {
       ['b'],
     );
     assert.equal(vocabulary.idOfCounted[0], -1);
+    assert.deepEqual(vocabulary.cut, [{ token: 'a', count: 1 }]);
   });
 
   it('raises minCount to honour maxFinalVocab, keeping ties together', () => {
@@ -34,12 +35,18 @@ describe('buildVocabulary', () => {
       vocabulary.entries.map((entry) => entry.token),
       ['a'],
     );
+    assert.deepEqual(vocabulary.cut, [
+      { token: 'b', count: 3 },
+      { token: 'c', count: 3 },
+      { token: 'd', count: 1 },
+    ]);
   });
 
   it('keeps everything when maxFinalVocab is not reached', () => {
     const vocabulary = buildVocabulary([counted('a', 5), counted('b', 3)], 1, 2);
     assert.equal(vocabulary.entries.length, 2);
     assert.equal(vocabulary.effectiveMinCount, 1);
+    assert.deepEqual(vocabulary.cut, []);
   });
 });
 

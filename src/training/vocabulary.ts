@@ -21,6 +21,13 @@ export interface Vocabulary {
   idOfCounted: Int32Array;
   /** The minimum count actually applied, after `maxFinalVocab` raised it if it had to. */
   effectiveMinCount: number;
+  /** Tokens counted but below `effectiveMinCount`, stored so that a query for one of them returns its count. */
+  cut: CutToken[];
+}
+
+export interface CutToken {
+  token: string;
+  count: number;
 }
 
 /**
@@ -43,9 +50,11 @@ export function buildVocabulary(counted: CountedToken[], minCount: number, maxFi
 
   const idOfCounted = new Int32Array(counted.length).fill(-1);
   const entries: VocabularyEntry[] = [];
+  const cut: CutToken[] = [];
   for (const index of order) {
     const token = counted[index];
     if (token.count < effectiveMinCount) {
+      cut.push({ token: token.token, count: token.count });
       continue;
     }
 
@@ -59,7 +68,7 @@ export function buildVocabulary(counted: CountedToken[], minCount: number, maxFi
     });
   }
 
-  return { entries, idOfCounted, effectiveMinCount };
+  return { entries, idOfCounted, effectiveMinCount, cut };
 }
 
 /** Returns the label class with the most flows; ties go to the class listed first in `LABEL_CLASSES`. */
