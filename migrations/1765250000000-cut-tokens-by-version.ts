@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Keys cut tokens by model version, as `tokens` is: `cut_tokens."modelId"` keeps its name and holds the version's
  * id, so that each retraining stores its own cut tokens and deleting a version deletes them.
  */
-export class CutTokensByVersion1765200000000 implements MigrationInterface {
-  name = 'CutTokensByVersion1765200000000';
+export class CutTokensByVersion1765250000000 implements MigrationInterface {
+  name = 'CutTokensByVersion1765250000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE cut_tokens DROP CONSTRAINT IF EXISTS "cut_tokens_modelId_fkey"`);
