@@ -1,10 +1,13 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import express from 'express';
+import express, { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Output folder of the dashboard build, found from this file's compiled location (dist/src/dashboard). */
 export const DASHBOARD_DIR = resolve(__dirname, '..', '..', 'dashboard');
+
+/** Paths the API answers; the dashboard's files are never looked up for them. */
+const API_PATH = /^\/(api|graphql)(\/|$)/;
 
 /**
  * Serves the bundled dashboard at `/`. Every asset is in the bundle, so the page works without internet access.
@@ -16,5 +19,9 @@ export function serveDashboard(app: INestApplication): void {
     return;
   }
 
-  app.use(express.static(DASHBOARD_DIR, { index: 'index.html', fallthrough: true }));
+  // Without the path check every API request would first cost a file lookup in the dashboard folder.
+  const assets = express.static(DASHBOARD_DIR, { index: 'index.html', fallthrough: true });
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    API_PATH.test(request.path) ? next() : assets(request, response, next),
+  );
 }
