@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -206,6 +206,18 @@ describe('dashboard in Chromium', () => {
     assert.equal(await page.locator('#cluster-members li').count(), members.items.length);
     assert.equal(((await page.textContent('#cluster-members li')) ?? '').split(' ')[0], members.items[0].token);
     await screenshot('06-clusters.png');
+
+    // The capture classified by the model as a job, and the job's CSV downloaded from the jobs table.
+    await page.selectOption('#classify-model', modelId);
+    await page.click('#classify-form button');
+    const classifyRow = '#job-rows tr[data-kind="classify"][data-state="completed"]';
+    await page.waitForSelector(`${classifyRow} button:has-text("CSV")`, { timeout: 10 * 60_000 });
+    await screenshot('07-classification.png');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${classifyRow} button`)]);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.trimEnd().split('\n');
+    assert.equal(lines[0], 'line,token,status,labelClass,confidence,label');
+    assert.equal(lines.length, 558_919 + 1);
     console.log(
       `Dashboard screenshots written: ${(await readdir(SCREENSHOT_DIR)).map((name) => join(SCREENSHOT_DIR, name)).join(', ')}`,
     );

@@ -46,6 +46,24 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/**
+ * Downloads a file the API serves, sending the API key, and hands it to the browser to save under `fileName`. A
+ * plain link cannot send the key header, so the body is fetched and saved from an object URL.
+ */
+export async function downloadFile(path: string, fileName: string): Promise<void> {
+  const response = await fetch(`/api/v1${path}`, { headers: authHeaders() });
+  if (!response.ok) {
+    throw await toApiError(response);
+  }
+
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export async function postJson<T>(path: string, body: unknown): Promise<T> {
   const response = await fetch(`/api/v1${path}`, {
     method: 'POST',
@@ -120,12 +138,22 @@ export interface Model {
 
 export interface Job {
   id: string;
+  /** `train` fills a model version; `classify` classifies a stored capture into a CSV. */
+  kind: string;
   modelId: string;
   state: string;
   phase: string;
-  progress: { fraction: number; epoch?: number; epochs?: number; wordsPerSecond?: number };
+  progress: {
+    fraction: number;
+    epoch?: number;
+    epochs?: number;
+    wordsPerSecond?: number;
+    flowsDone?: number;
+    flowsTotal?: number;
+  };
   error: string | null;
   startedAt: string | null;
+  result: { fileName: string; flows: number } | null;
 }
 
 export interface Projection {

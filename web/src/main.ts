@@ -1,6 +1,7 @@
 import { estimateSecondsLeft, formatDuration } from '../../src/dashboard/job-time-left';
 import {
   Capture,
+  downloadFile,
   getJson,
   Job,
   Model,
@@ -54,12 +55,19 @@ async function refreshCaptures(): Promise<void> {
     ),
   );
 
-  const select = byId<HTMLSelectElement>('train-capture');
+  for (const id of ['train-capture', 'classify-capture']) {
+    replaceOptions(
+      byId<HTMLSelectElement>(id),
+      page.items.map((capture) => new Option(`${capture.fileName} (${capture.flowCount} flows)`, capture.id)),
+    );
+  }
+}
+
+/** Replaces a select's options and keeps its selection when the selected value is still offered. */
+function replaceOptions(select: HTMLSelectElement, options: HTMLOptionElement[]): void {
   const selected = select.value;
-  select.replaceChildren(
-    ...page.items.map((capture) => new Option(`${capture.fileName} (${capture.flowCount} flows)`, capture.id)),
-  );
-  if (selected) {
+  select.replaceChildren(...options);
+  if (options.some((option) => option.value === selected)) {
     select.value = selected;
   }
 }
@@ -73,21 +81,39 @@ async function refreshJobs(): Promise<boolean> {
       const secondsLeft = estimateSecondsLeft(job);
       const tr = row([
         job.id.slice(0, 8),
+        job.kind,
         job.modelId.slice(0, 8),
         job.error ? `${job.state}: ${job.error}` : job.state,
         job.phase,
         progressBar(progress.fraction),
         progress.epoch !== undefined ? `${progress.epoch} / ${progress.epochs}` : '',
         progress.wordsPerSecond !== undefined ? progress.wordsPerSecond.toLocaleString() : '',
+        progress.flowsTotal !== undefined
+          ? `${(progress.flowsDone ?? 0).toLocaleString()} / ${progress.flowsTotal.toLocaleString()}`
+          : '',
         secondsLeft === null ? '' : formatDuration(secondsLeft),
+        resultCell(job),
       ]);
       tr.dataset.jobId = job.id;
+      tr.dataset.kind = job.kind;
       tr.dataset.state = job.state;
       return tr;
     }),
   );
 
   return page.items.some((job) => job.state === 'queued' || job.state === 'active');
+}
+
+/** Offers the CSV of a completed classification job for download; empty for other jobs. */
+function resultCell(job: Job): string | Node {
+  const { result } = job;
+  if (job.kind !== 'classify' || job.state !== 'completed' || !result) {
+    return '';
+  }
+
+  return button(`CSV (${result.flows.toLocaleString()} flows)`, () => {
+    downloadFile(`/jobs/${job.id}/result.csv`, result.fileName).catch(showError);
+  });
 }
 
 function settingsText(model: Model): string {
@@ -118,6 +144,12 @@ function lossSummary(losses: number[]): HTMLElement {
 
 async function refreshModels(): Promise<void> {
   const page = await getJson<Page<Model>>('/models?limit=50');
+  replaceOptions(
+    byId<HTMLSelectElement>('classify-model'),
+    page.items
+      .filter((model) => model.status === 'ready')
+      .map((model) => new Option(model.name || model.id.slice(0, 8), model.id)),
+  );
   byId('model-rows').replaceChildren(
     ...page.items.map((model) => {
       const settings = document.createElement('span');
@@ -278,6 +310,18 @@ function wireTraining(): void {
   });
 }
 
+function wireClassification(): void {
+  byId('classify-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearError();
+    const modelId = byId<HTMLSelectElement>('classify-model').value;
+    const captureId = byId<HTMLSelectElement>('classify-capture').value;
+    postJson(`/models/${modelId}/classify`, { captureId })
+      .then(() => refreshJobs())
+      .catch(showError);
+  });
+}
+
 async function refreshAll(): Promise<void> {
   try {
     await refreshCaptures();
@@ -309,6 +353,7 @@ async function poll(): Promise<void> {
 wireApiKey();
 wireUpload();
 wireTraining();
+wireClassification();
 wireClusterBrowser();
 wireMapColouring();
 void refreshAll().then(() => poll());
