@@ -273,6 +273,25 @@ describe('access control', () => {
     );
   });
 
+  it('keys CLI rejects a missing database', async () => {
+    const missing = `flow2vec_missing_${randomUUID().slice(0, 8)}`;
+    const result = await promisify(execFile)(
+      process.execPath,
+      [join(REPO_ROOT, 'dist/src/access/keys-cli.js'), 'list'],
+      {
+        env: { ...process.env, DB_HOST: '127.0.0.1', DB_NAME: missing },
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`Database "${missing}" does not exist`));
+
+    const created = await server.query('SELECT 1 FROM pg_database WHERE datname = $1', [missing]);
+    assert.equal(created.length, 0);
+  });
+
   it('keys are stored hashed', async () => {
     const rows = await server.query<{ secretHash: string; secretPrefix: string }>(
       'SELECT "secretHash", "secretPrefix" FROM api_keys',

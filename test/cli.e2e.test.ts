@@ -230,7 +230,7 @@ describe('flow2vec command-line client', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      /^1800 flows: \d+ known \(Botnet \d+, Normal \d+, Background \d+\), \d+ unseen, 0 rows rejected; CSV of [\d,]+ bytes saved to /,
+      /^job [0-9a-f-]{36}: 1800 flows: \d+ known \(Botnet \d+, Normal \d+, Background \d+\), \d+ unseen, 0 rows rejected; CSV of [\d,]+ bytes saved to /,
     );
     assert.match(run.stderr, /^done +\[=+\] 100% \| 1,800\/1,800 flows/m);
 

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { DomainError } from '../common/domain-error';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
-import { dataSourceOptions, migrateDatabase } from '../database/data-source';
+import { databaseExists, dataSourceOptions, migrateDatabase } from '../database/data-source';
 import { ACCESS_ROLES, AccessRole, ApiKeyEntity } from '../entities/api-key.entity';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
@@ -31,6 +31,13 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfig();
+  // A mistyped or missing DB_NAME would otherwise create an empty database and list or store keys there.
+  if (!(await databaseExists(config))) {
+    throw new ConfigError(
+      `Database "${config.DB_NAME}" does not exist on ${config.DB_HOST}:${config.DB_PORT}: set DB_NAME, DB_HOST and ` +
+        'DB_PORT as for the server, or start the server once to create its database',
+    );
+  }
   await migrateDatabase(config);
   const context = await NestFactory.createApplicationContext(KeysCliModule.forConfig(config), { logger: ['error'] });
 

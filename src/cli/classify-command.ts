@@ -132,7 +132,7 @@ async function classifyCapture(
     const saved =
       flags.output === undefined ? `to download with "flow2vec jobs ${job.id} -o FILE"` : `saved to ${flags.output}`;
     return (
-      `${result.flows} flows: ${result.known} known (${predicted}), ${result.unseen} unseen, ` +
+      `job ${job.id}: ${result.flows} flows: ${result.known} known (${predicted}), ${result.unseen} unseen, ` +
       `${result.rejectedRows} rows rejected; CSV of ${result.sizeBytes.toLocaleString('en')} bytes ${saved}`
     );
   });

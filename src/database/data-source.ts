@@ -42,8 +42,8 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   };
 }
 
-/** Creates the configured database when it does not exist yet, connecting through the `postgres` database. */
-export async function ensureDatabase(config: AppConfig): Promise<boolean> {
+/** Connects to the server's `postgres` database, where databases are listed and created. */
+async function connectToServer(config: AppConfig): Promise<Client> {
   const client = new Client({
     host: config.DB_HOST,
     port: config.DB_PORT,
@@ -52,13 +52,28 @@ export async function ensureDatabase(config: AppConfig): Promise<boolean> {
     database: 'postgres',
   });
   await client.connect();
+  return client;
+}
 
+/** Returns whether the configured database exists. */
+export async function databaseExists(config: AppConfig): Promise<boolean> {
+  const client = await connectToServer(config);
   try {
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.DB_NAME]);
-    if (existing.rowCount) {
-      return false;
-    }
+    return (existing.rowCount ?? 0) > 0;
+  } finally {
+    await client.end();
+  }
+}
 
+/** Creates the configured database when it does not exist yet, connecting through the `postgres` database. */
+export async function ensureDatabase(config: AppConfig): Promise<boolean> {
+  if (await databaseExists(config)) {
+    return false;
+  }
+
+  const client = await connectToServer(config);
+  try {
     await client.query(`CREATE DATABASE "${config.DB_NAME.replaceAll('"', '""')}"`);
     return true;
   } catch (error) {

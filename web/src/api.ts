@@ -34,7 +34,8 @@ async function toApiError(response: Response): Promise<ApiError> {
   const body = await response.json().catch(() => ({}));
   const message = Array.isArray(body.message) ? body.message.join('; ') : (body.message ?? response.statusText);
   const hint = response.status === 401 || response.status === 403 ? ' Check the API key at the top of the page.' : '';
-  return new ApiError(response.status, body.code, `${message}${hint}`);
+  const sentence = hint && !/[.!?]$/.test(message) ? `${message}.` : message;
+  return new ApiError(response.status, body.code, `${sentence}${hint}`);
 }
 
 export async function getJson<T>(path: string): Promise<T> {
