@@ -1,25 +1,31 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { catchError, from, mergeMap, Observable } from 'rxjs';
+import { Reflector } from '@nestjs/core';
 import { DomainError } from '../common/domain-error';
+import { isAuditedWrite } from './access-policy';
 import { handlerRequest, HandlerRequest } from './access-request';
 import { AuditRecordRepository } from './audit-record.repository';
 
-const READ_OPERATIONS = ['GET', 'HEAD', 'OPTIONS', 'Query'];
-
 /**
- * Records every write that passed the access guard: REST requests other than GET, HEAD and OPTIONS, and
- * GraphQL mutations. The record is stored before the response is sent, so a client that saw a write
+ * Records every write that passed the access guard: requests to routes that require the writer or admin role, and
+ * requests that `AuditWhen` marks as writes on reader routes (see `isAuditedWrite`). The record is stored before the response is sent, so a client that saw a write
  * succeed can find its record. Requests the guard rejected never reach this interceptor.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
   private readonly logger = new Logger(AuditInterceptor.name);
 
-  constructor(private readonly records: AuditRecordRepository) {}
+  constructor(
+    private readonly records: AuditRecordRepository,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const handler = handlerRequest(context);
-    if (!handler || READ_OPERATIONS.includes(handler.operation) || !handler.request.accessPrincipal) {
+    if (
+      !handler?.request.accessPrincipal ||
+      !isAuditedWrite(this.reflector, [context.getHandler(), context.getClass()], handler.operation, handler.request)
+    ) {
       return next.handle();
     }
 

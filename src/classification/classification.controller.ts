@@ -1,6 +1,8 @@
-import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { assertRequestRole, AuditWhen, RequireRole } from '../access/access-policy';
+import type { AccessRequest } from '../access/access-request';
 import { JobResponseDto } from '../jobs/job.dto';
 import { ClassifyRequestDto, ClassifyResponseDto } from './classification.dto';
 import { ClassificationService } from './classification.service';
@@ -10,7 +12,10 @@ import { ClassificationService } from './classification.service';
 export class ClassificationController {
   constructor(private readonly classification: ClassificationService) {}
 
+  // Classifying flows only reads the model, so a reader key may; queueing a capture job is a write.
   @Post('classify')
+  @RequireRole('reader')
+  @AuditWhen((request) => request.body?.captureId != null)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Classify flows with a model',
@@ -20,19 +25,22 @@ export class ClassificationController {
       'and the neighbours. An unseen flow gets a novelty score and the known tokens that share its destination or ' +
       'source. Flows and rows are answered at once (200). A capture is classified by a queued job (202 with the ' +
       'job): poll GET /api/v1/jobs/{id} and download the CSV from GET /api/v1/jobs/{id}/result.csv. 404 when the ' +
-      'capture does not exist, 409 when the model has no ready version.',
+      'capture does not exist, 409 when the model has no ready version. Flows and rows need a reader key, a capture ' +
+      'a writer key.',
   })
   @ApiOkResponse({ type: ClassifyResponseDto, description: 'The classified flows, for flows or rows' })
   @ApiAcceptedResponse({ type: JobResponseDto, description: 'The queued classification job, for captureId' })
   async classify(
     @Param('id') id: string,
     @Body() request: ClassifyRequestDto,
+    @Req() httpRequest: AccessRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ClassifyResponseDto | JobResponseDto> {
     if (request.captureId == null) {
       return this.classification.classify(id, request);
     }
 
+    assertRequestRole(httpRequest, 'writer', 'Classifying a stored capture, which queues a job,');
     const job = await this.classification.startCaptureClassification(id, request);
     response.status(HttpStatus.ACCEPTED);
     return JobResponseDto.from(job);

@@ -1,4 +1,5 @@
 import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { RequireRole } from '../access/access-policy';
 import { DomainError } from '../common/domain-error';
 import { JobResponseDto } from '../jobs/job.dto';
 import { ClassifyResponseDto, FlowFieldsDto, MAX_CLASSIFY_FLOWS } from './classification.dto';
@@ -8,7 +9,9 @@ import { ClassificationService } from './classification.service';
 export class ClassificationResolver {
   constructor(private readonly classification: ClassificationService) {}
 
+  // A mutation by GraphQL's request shape, but it only reads the model, so a reader key may run it.
   @Mutation(() => ClassifyResponseDto, { description: 'Classify flows, given as fields or as binetflow rows' })
+  @RequireRole('reader')
   classify(
     @Args('modelId', { type: () => ID }) modelId: string,
     @Args('flows', { type: () => [FlowFieldsDto], nullable: true }) flows: FlowFieldsDto[] | null,

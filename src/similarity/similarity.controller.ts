@@ -12,12 +12,15 @@ import {
   TokenSimilarityQueryDto,
   TokenSimilarityResponseDto,
 } from './similarity.dto';
+import { RequireRole } from '../access/access-policy';
 import { SimilarityService } from './similarity.service';
 
 const UNKNOWN_TOKEN =
   '404 when a token is not in the vocabulary; the message says whether it was never seen or cut by minCount.';
 
+/** Every route here reads, including the POST ones, which take their query in the body; a reader key may use them. */
 @ApiTags('similarity')
+@RequireRole('reader')
 @Controller('models/:id')
 @ApiParam({ name: 'id', description: 'Model id' })
 export class SimilarityController {
