@@ -77,6 +77,11 @@ export async function startApplication(
   }
 
   const app = await NestFactory.create<NestExpressApplication>(module, { logger: logLevels });
+  // Every JSON response is computed for its request, so Express's ETag (a SHA-1 of each body) would only save
+  // the transfer for a client that repeats a query with If-None-Match. Without X-Powered-By set here, helmet has
+  // nothing to remove from each response.
+  app.set('etag', false);
+  app.disable('x-powered-by');
   const artifacts = app.get(ArtifactRepository);
   await artifacts.ensureLayout();
   await prepareApiKeys(app.get(ApiKeyService), config, logger);

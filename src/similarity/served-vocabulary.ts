@@ -54,7 +54,7 @@ export class ServedVocabulary {
       }
       tokens[row.tokenId] = row.token;
       counts[row.tokenId] = row.count;
-      labelCountsJson[row.tokenId] = row.labelCountsJson;
+      labelCountsJson[row.tokenId] = sortedLabelCountsJson(row.labelCountsJson);
       labelClasses[row.tokenId] = LABEL_CLASSES.indexOf(row.labelClass);
       clusters[row.tokenId] = row.cluster ?? NO_CLUSTER;
     }
@@ -93,16 +93,24 @@ export class ServedVocabulary {
   }
 
   details(tokenId: number): TokenDetails {
-    const labelCounts = Object.entries(JSON.parse(this.labelCountsJson[tokenId]) as Record<string, number>)
-      .map(([label, count]) => ({ label, count }))
-      .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
-
     return {
       token: this.tokens[tokenId],
       count: this.counts[tokenId],
-      labelCounts,
+      labelCounts: JSON.parse(this.labelCountsJson[tokenId]) as TokenDetails['labelCounts'],
       labelClass: this.labelClassOf(tokenId),
       cluster: this.clusterOf(tokenId),
     };
   }
+}
+
+/**
+ * Rewrites a token's `{ label: count }` JSON as the JSON of the `labelCounts` array that queries return, most
+ * frequent label first and ties by label. Sorting once at load leaves only a JSON.parse per returned token.
+ */
+function sortedLabelCountsJson(json: string): string {
+  const labelCounts = Object.entries(JSON.parse(json) as Record<string, number>)
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+
+  return JSON.stringify(labelCounts);
 }
