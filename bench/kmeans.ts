@@ -3,11 +3,16 @@
  * the exact nearest centroid.
  *
  *   npm run build && node dist/bench/kmeans.js [n=142000] [k=n/5] [dim=100] [seed=1] [update=auto] [maxIterations]
+ *   npm run build && node dist/bench/kmeans.js --vectors FILE [dim=100] [k=n/5] [seed=1]
  *
- * The vectors are unit directions around 5,000 random topic directions with Gaussian noise of the same norm as the
- * topic, so they have cluster structure without being separable, as trained embeddings do. Wall time depends on the
- * machine and on other load on it, so the script also prints CPU time and the load average.
+ * The synthetic vectors are unit directions around 5,000 random topic directions with Gaussian noise of the same norm
+ * as the topic, so they have cluster structure without being separable, as trained embeddings do. `--vectors` reads
+ * a model's `vectors.f32` (raw little-endian float32, n × dim) instead. Each progress line gives the seconds since
+ * the previous one: seeding, then each pass (the first includes building the candidate search), then the final
+ * assignment (which rebuilds it). Wall time depends on the machine and on other load on it, so the script also
+ * prints CPU time and the load average.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 import { ClusterOptions, clusterVectors, ClusterProgress } from '../src/clusters/kmeans';
@@ -51,11 +56,42 @@ function measureSearchRecall(vectors: Float32Array, centroids: Float32Array, k: 
   return hits / RECALL_SAMPLE;
 }
 
+interface BenchInput {
+  vectors: Float32Array;
+  n: number;
+  k: number;
+  dim: number;
+  seed: number;
+  update: ClusterOptions['update'];
+  maxIterations: number | undefined;
+}
+
+function readInput(args: string[]): BenchInput {
+  if (args[0] === '--vectors') {
+    const bytes = readFileSync(args[1]);
+    // Copied, because a Buffer's byte offset need not be a multiple of 4.
+    const vectors = new Float32Array(new Uint8Array(bytes).buffer);
+    const dim = Number(args[2] ?? 100);
+    const n = vectors.length / dim;
+    if (!Number.isInteger(n)) {
+      throw new Error(
+        `Invalid vectors file ${args[1]}: ${vectors.length} floats is not a multiple of dim ${dim}. Pass the vector size as dim.`,
+      );
+    }
+    const [k = Math.round(n / 5), seed = 1] = args.slice(3, 5).map(Number);
+
+    return { vectors, n, k, dim, seed, update: 'auto', maxIterations: undefined };
+  }
+
+  const [n = 142_000, k = Math.round(n / 5), dim = 100, seed = 1] = args.slice(0, 4).map(Number);
+  const update = (args[4] ?? 'auto') as ClusterOptions['update'];
+  const maxIterations = args[5] === undefined ? undefined : Number(args[5]);
+
+  return { vectors: makeVectors(n, dim, seed), n, k, dim, seed, update, maxIterations };
+}
+
 function main(): void {
-  const [n = 142_000, k = Math.round(n / 5), dim = 100, seed = 1] = process.argv.slice(2, 6).map(Number);
-  const update = (process.argv[6] ?? 'auto') as ClusterOptions['update'];
-  const maxIterations = process.argv[7] === undefined ? undefined : Number(process.argv[7]);
-  const vectors = makeVectors(n, dim, seed);
+  const { vectors, n, k, dim, seed, update, maxIterations } = readInput(process.argv.slice(2));
   const loadBefore = os.loadavg()[0].toFixed(1);
   console.log(`n=${n} k=${k} dim=${dim} seed=${seed} update=${update} maxIterations=${maxIterations ?? 'default'}`);
 

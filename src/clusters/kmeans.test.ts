@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { clusterVectors, ClusterOptions } from './kmeans';
-import { apportion } from './kmeans-seeding';
+import { apportion, partitionForSeeding, partitionGroupCount, SeedingGroup } from './kmeans-seeding';
 import { ExactCentroidSearch } from './kmeans-centroid-search';
 import { MiniBatchKMeans } from './kmeans-mini-batch';
-import { createRandom } from './kmeans-vectors';
+import { createRandom, normaliseRows } from './kmeans-vectors';
 
 /** Builds `blobs` tight groups of `perBlob` vectors around random directions. Blob b owns rows b·perBlob onward. */
 function plantBlobs(blobs: number, perBlob: number, dim: number, seed: number): Float32Array {
@@ -206,5 +206,68 @@ describe('apportion', () => {
     const shares = apportion([3, 0, 1, 6], 10);
 
     assert.deepEqual(shares, [3, 0, 1, 6]);
+  });
+});
+
+describe('partitionForSeeding', () => {
+  /** Checks that the groups contain every row once, share out k centres and stay within twice the average size. */
+  function checkGroups(groups: SeedingGroup[], n: number, k: number, groupCount: number): void {
+    const seen = new Uint8Array(n);
+    for (const { members, quota } of groups) {
+      members.forEach((row) => seen[row]++);
+      assert.ok(quota <= members.length, `quota ${quota} above group size ${members.length}`);
+    }
+    assert.ok(
+      seen.every((count) => count === 1),
+      'every row in exactly one group',
+    );
+    assert.equal(
+      groups.reduce((sum, group) => sum + group.quota, 0),
+      k,
+    );
+    const largest = Math.max(...groups.map((group) => group.members.length));
+    assert.ok(
+      largest <= Math.ceil((2 * n) / groupCount),
+      `largest group ${largest} of ${n} rows, ${groupCount} groups`,
+    );
+  }
+
+  it('splits an oversized dense group', () => {
+    // Two dense clusters of 500 vectors each among 2,000 random directions. A coarse k-means puts each dense
+    // cluster into one group, about nine times the average group size.
+    const dim = 100;
+    const random = createRandom(4);
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const n = 3000;
+    const vectors = new Float32Array(n * dim);
+    const centres = [0, 1].map(() => Array.from({ length: dim }, gaussian));
+    for (let row = 0; row < n; row++) {
+      for (let j = 0; j < dim; j++) {
+        vectors[row * dim + j] = row < 1000 ? centres[row % 2][j] + 0.05 * gaussian() : gaussian();
+      }
+    }
+    const k = 600;
+    const groupCount = partitionGroupCount(k);
+
+    const groups = partitionForSeeding(normaliseRows(vectors, dim), dim, k, groupCount, createRandom(5));
+
+    checkGroups(groups, n, k, groupCount);
+  });
+
+  it('cuts a group of equal vectors', () => {
+    const dim = 4;
+    const n = 1000;
+    const vectors = new Float32Array(n * dim);
+    for (let row = 0; row < n; row++) {
+      // Rows 0..899 are all (1, 0, 0, 0), and the rest point along the other three axes.
+      const axis = row < 900 ? 0 : 1 + (row % 3);
+      vectors[row * dim + axis] = 1;
+    }
+    const k = 200;
+    const groupCount = partitionGroupCount(k);
+
+    const groups = partitionForSeeding(vectors, dim, k, groupCount, createRandom(6));
+
+    checkGroups(groups, n, k, groupCount);
   });
 });
