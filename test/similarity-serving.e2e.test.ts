@@ -11,7 +11,7 @@ describe('model serving', () => {
 
   before(async () => {
     // A 1 MiB budget is smaller than two fixture models, so loading a second one unloads the first.
-    // The swap test sends requests in a tight loop until the new version answers, which can pass the default
+    // The swap test sends requests in a tight loop until the new version is served, which can pass the default
     // 600 requests a minute per key on a fast machine; the rate limit has its own tests.
     server = await startTestServer({ role: 'api', env: { INDEX_CACHE_MB: '1', RATE_LIMIT_PER_MINUTE: '1000000' } });
   });

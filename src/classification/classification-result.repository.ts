@@ -22,7 +22,7 @@ export class ClassificationResultRepository {
 
   /**
    * Writes `rows` to the job's partial file and returns its size in bytes. On failure the partial file is removed
-   * and the error is thrown. On abort the signal's reason is thrown instead, so the worker sees why the job stopped.
+   * and the error is thrown. On abort the signal's reason is thrown instead, so the worker can record why the job stopped.
    */
   async writePartial(jobId: string, rows: Readable, signal: AbortSignal): Promise<number> {
     const partialPath = this.partialPath(jobId);

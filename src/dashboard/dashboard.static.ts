@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 /** Output folder of the dashboard build, found from this file's compiled location (dist/src/dashboard). */
 export const DASHBOARD_DIR = resolve(__dirname, '..', '..', 'dashboard');
 
-/** Paths the API answers; the dashboard's files are never looked up for them. */
+/** Paths the API serves. The dashboard's files are never looked up for them. */
 const API_PATH = /^\/(api|graphql)(\/|$)/;
 
 /**

@@ -63,7 +63,7 @@ export class ModelEvaluationService {
 
 /**
  * Searches the `count` nearest neighbours of every token once, yielding between batches, and returns a lookup over
- * the results. The search asks for one more neighbour and drops the token itself, which a cosine index returns first.
+ * the results. The search requests one more neighbour and drops the token itself, which a cosine index returns first.
  */
 async function searchAllNeighbours(
   index: VectorIndex,

@@ -3,7 +3,7 @@ import type { ClassAgreement } from './label-agreement';
 import type { DetectionScores } from './neighbour-vote-detection';
 import type { TemporalSplitEvaluation } from './temporal-split';
 
-/** How a version's vectors were clustered. */
+/** Summary of the k-means run on a version's vectors. */
 export interface ClusteringSummary {
   /** Clusters made: the requested k, or round(tokens / 5), lowered to the number of tokens. */
   k: number;

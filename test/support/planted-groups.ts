@@ -25,7 +25,7 @@ export function plantedService(group: number): { dport: string; proto: string } 
 
 /**
  * A binetflow capture with planted structure: 6 groups of 4 hosts and 6 destinations each. Flows come in bursts of 30,
- * each burst inside one group (groups in turn), so a count-mode sentence of 30 flows holds one group's tokens only.
+ * each burst inside one group (groups in turn), so a count-mode sentence of 30 flows contains one group's tokens only.
  * A token (source, destination, port, protocol) never crosses groups, which gives 144 tokens in 6 label-pure groups.
  */
 export function plantedGroupCapture(bursts: number): string {

@@ -22,7 +22,7 @@ function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
-/** A bar split by the share of each label class among the cluster's flows, with the shares as text beside it. */
+/** Builds a bar split by the share of each label class among the cluster's flows, with the shares as text beside it. */
 function composition(cluster: ClusterSummary): HTMLElement {
   const cell = document.createElement('span');
   cell.className = 'composition';
