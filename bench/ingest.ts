@@ -4,7 +4,8 @@
  *
  * Usage: npm run bench:ingest [-- --rounds N]
  * Needs Debian's python3-pandas at /usr/bin/python3 and the capture beside the repository in
- * ../shared/data/ctu13. Writes the decompressed copy and the results to bench/out/.
+ * ../shared/data/ctu13. Writes the decompressed copy and the results to bench/out/. Ends with the server memory
+ * measurement of bench/upload-rss.ts, in a process of its own.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileSync(path.join(OUT_DIR, 'ingest.md'), report);
   console.log(report);
+
+  execFileSync(process.execPath, [path.join(__dirname, 'upload-rss.js')], { stdio: 'inherit' });
 }
 
 function roundsFromArguments(args: string[]): number {
