@@ -2,6 +2,7 @@ import { Args, ID, Int, Mutation, Resolver } from '@nestjs/graphql';
 import { RequireRole } from '../access/access-policy';
 import { DomainError } from '../common/domain-error';
 import { JobResponseDto } from '../jobs/job.dto';
+import { SERVED_VERSION_ARG } from '../models/served-version.dto';
 import { ClassifyResponseDto, FlowFieldsDto, MAX_CLASSIFY_FLOWS } from './classification.dto';
 import { ClassificationService } from './classification.service';
 
@@ -17,13 +18,15 @@ export class ClassificationResolver {
     @Args('flows', { type: () => [FlowFieldsDto], nullable: true }) flows: FlowFieldsDto[] | null,
     @Args('rows', { type: () => String, nullable: true }) rows: string | null,
     @Args('k', { type: () => Int, defaultValue: 10 }) k: number,
+    @Args('version', SERVED_VERSION_ARG) version: number | null,
   ): Promise<ClassifyResponseDto> {
     checkK(k);
     if (flows && flows.length > MAX_CLASSIFY_FLOWS) {
       throw new DomainError('INVALID_INPUT', `flows has ${flows.length} items, more than ${MAX_CLASSIFY_FLOWS}`);
     }
 
-    return this.classification.classify(modelId, { flows: flows ?? undefined, rows: rows ?? undefined, k });
+    const request = { flows: flows ?? undefined, rows: rows ?? undefined, k };
+    return this.classification.classify(modelId, request, version ?? undefined);
   }
 
   @Mutation(() => JobResponseDto, {
@@ -35,10 +38,12 @@ export class ClassificationResolver {
     @Args('modelId', { type: () => ID }) modelId: string,
     @Args('captureId', { type: () => ID }) captureId: string,
     @Args('k', { type: () => Int, defaultValue: 10 }) k: number,
+    @Args('version', SERVED_VERSION_ARG) version: number | null,
   ): Promise<JobResponseDto> {
     checkK(k);
 
-    return JobResponseDto.from(await this.classification.startCaptureClassification(modelId, { captureId, k }));
+    const job = await this.classification.startCaptureClassification(modelId, { captureId, k }, version ?? undefined);
+    return JobResponseDto.from(job);
   }
 }
 

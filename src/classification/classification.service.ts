@@ -13,6 +13,7 @@ import type { TokenField } from '../models/model-definition';
 import { ModelsService } from '../models/models.service';
 import { QueueRepository } from '../queue/queue.repository';
 import { ModelServingService } from '../similarity/model-serving.service';
+import type { ServedVersionKind } from '../similarity/serving-model.cache';
 import type { VectorIndex } from '../similarity/vector-index.repository';
 import { formatToken } from '../training/token-format';
 import {
@@ -51,10 +52,17 @@ export class ClassificationService {
     private readonly queue: QueueRepository,
   ) {}
 
-  /** Classifies the flows or rows of a request at once. A request with `captureId` is for `startCaptureClassification`. */
-  async classify(modelId: string, request: Omit<ClassifyRequestDto, 'captureId'>): Promise<ClassifyResponseDto> {
+  /**
+   * Classifies the flows or rows of a request at once, with the model version numbered `versionNumber` or else the
+   * newest ready one. A request with `captureId` is for `startCaptureClassification`.
+   */
+  async classify(
+    modelId: string,
+    request: Omit<ClassifyRequestDto, 'captureId'>,
+    versionNumber?: number,
+  ): Promise<ClassifyResponseDto> {
     checkOneFlowSource(request);
-    const version = await this.resolveClassifyingVersion(modelId);
+    const version = await this.resolveClassifyingVersion(modelId, versionNumber);
 
     const { flows, rejectedRows } = await readRequestFlows(request);
     const fields = version.definition.tokenFields;
@@ -63,7 +71,8 @@ export class ClassificationService {
       (await this.tokens.findByTokens(version.id, [...new Set(tokenStrings)])).map((token) => [token.token, token]),
     );
 
-    const index = known.size > 0 ? await this.loadIndex(version) : null;
+    const kind = versionNumber === undefined ? 'newest' : 'named';
+    const index = known.size > 0 ? await this.loadIndex(version, kind) : null;
     const results: ClassifiedFlowDto[] = [];
     for (const [position, token] of tokenStrings.entries()) {
       const entity = known.get(token);
@@ -78,14 +87,18 @@ export class ClassificationService {
   }
 
   /**
-   * Queues a job that classifies every flow of a stored capture with the model's newest ready version, into a CSV
-   * file (see `ClassificationJobRunner`). The model and capture are checked first, so nothing is queued when either
-   * is missing.
+   * Queues a job that classifies every flow of a stored capture into a CSV file (see `ClassificationJobRunner`), with
+   * the model version numbered `versionNumber` or else the newest ready one. The model and capture are checked
+   * first, so nothing is queued when either is missing.
    */
-  async startCaptureClassification(modelId: string, request: ClassifyRequestDto): Promise<JobEntity> {
+  async startCaptureClassification(
+    modelId: string,
+    request: ClassifyRequestDto,
+    versionNumber?: number,
+  ): Promise<JobEntity> {
     checkOneFlowSource(request);
     const captureId = request.captureId!;
-    const version = await this.resolveClassifyingVersion(modelId);
+    const version = await this.resolveClassifyingVersion(modelId, versionNumber);
     const capture = isUuid(captureId) ? await this.captures.findById(captureId) : null;
     if (!capture) {
       throw new DomainError('CAPTURE_NOT_FOUND', `Capture ${captureId} not found; upload it first or fix captureId`);
@@ -108,8 +121,8 @@ export class ClassificationService {
     return job;
   }
 
-  private async resolveClassifyingVersion(modelId: string): Promise<ModelVersionEntity> {
-    const version = await this.models.resolveServingVersion(modelId);
+  private async resolveClassifyingVersion(modelId: string, versionNumber?: number): Promise<ModelVersionEntity> {
+    const version = await this.models.resolveServingVersion(modelId, versionNumber);
     if (version.definition.includeLabel) {
       throw new DomainError(
         'INVALID_INPUT',
@@ -121,9 +134,9 @@ export class ClassificationService {
     return version;
   }
 
-  /** Returns the index of the newest ready version, the one `resolveClassifyingVersion` picked, from the serving cache. */
-  private async loadIndex(version: ModelVersionEntity): Promise<VectorIndex> {
-    return (await this.serving.get(version.modelId)).index;
+  /** Returns the index of the version that `resolveClassifyingVersion` picked, from the serving cache. */
+  private async loadIndex(version: ModelVersionEntity, kind: ServedVersionKind): Promise<VectorIndex> {
+    return (await this.serving.getResolved(version, kind)).index;
   }
 
   private async classifyKnown(

@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { LABEL_CLASSES, LabelClass } from '../captures/label-class';
 import { PageQueryDto } from '../common/pagination.dto';
+import { ServedVersionProperty } from '../models/served-version.dto';
 import type { ClusterEntity } from '../entities/cluster.entity';
 import { TokenResponseDto } from '../similarity/similarity.dto';
 import type { ClusterOrder, MemberOrder } from './cluster.repository';
@@ -36,6 +37,8 @@ export class ClusterListQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(CLUSTER_ORDERS)
   order: ClusterOrder = 'share';
+
+  @ServedVersionProperty() version?: number;
 }
 
 export class ClusterMemberQueryDto extends PageQueryDto {
@@ -47,6 +50,8 @@ export class ClusterMemberQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(MEMBER_ORDERS)
   order: MemberOrder = 'count';
+
+  @ServedVersionProperty() version?: number;
 }
 
 export class TokenClusterQueryDto {
@@ -58,6 +63,8 @@ export class TokenClusterQueryDto {
   @IsNotEmpty()
   @MaxLength(1000)
   token: string;
+
+  @ServedVersionProperty() version?: number;
 }
 
 @ObjectType('LabelClassCount')

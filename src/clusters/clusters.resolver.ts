@@ -10,6 +10,7 @@ import {
   TokenClusterResponseDto,
 } from './cluster.dto';
 import { ClusterOrder, MemberOrder } from './cluster.repository';
+import { SERVED_VERSION_ARG } from '../models/served-version.dto';
 import { ClustersService } from './clusters.service';
 
 @Resolver(() => ClusterResponseDto)
@@ -26,6 +27,7 @@ export class ClustersResolver {
     @Args('order', { defaultValue: 'share', description: 'share, size or id' }) order: string,
     @Args('limit', { type: () => Int, defaultValue: 50 }) limit: number,
     @Args('offset', { type: () => Int, defaultValue: 0 }) offset: number,
+    @Args('version', SERVED_VERSION_ARG) version: number | null,
   ): Promise<ClusterPageDto> {
     checkOneOf('labelClass', labelClass ?? undefined, LABEL_CLASSES);
     checkOneOf('order', order, CLUSTER_ORDERS);
@@ -33,20 +35,25 @@ export class ClustersResolver {
       throw new DomainError('INVALID_INPUT', `minShare must be from 0 to 1, got ${minShare}`);
     }
 
-    return this.service.listClusters(modelId, {
-      labelClass: (labelClass ?? undefined) as LabelClass | undefined,
-      minShare,
-      order: order as ClusterOrder,
-      ...page(limit, offset),
-    });
+    return this.service.listClusters(
+      modelId,
+      {
+        labelClass: (labelClass ?? undefined) as LabelClass | undefined,
+        minShare,
+        order: order as ClusterOrder,
+        ...page(limit, offset),
+      },
+      version ?? undefined,
+    );
   }
 
   @Query(() => ClusterResponseDto, { description: 'One cluster of a model' })
   cluster(
     @Args('modelId', { type: () => ID }) modelId: string,
     @Args('clusterId', { type: () => Int }) clusterId: number,
+    @Args('version', SERVED_VERSION_ARG) version: number | null,
   ): Promise<ClusterResponseDto> {
-    return this.service.getCluster(modelId, clusterId);
+    return this.service.getCluster(modelId, clusterId, version ?? undefined);
   }
 
   @Query(() => ClusterMemberPageDto, { description: 'Tokens of a cluster, by count or by distance to the centroid' })
@@ -56,17 +63,20 @@ export class ClustersResolver {
     @Args('order', { defaultValue: 'count', description: 'count or distance' }) order: string,
     @Args('limit', { type: () => Int, defaultValue: 50 }) limit: number,
     @Args('offset', { type: () => Int, defaultValue: 0 }) offset: number,
+    @Args('version', SERVED_VERSION_ARG) version: number | null,
   ): Promise<ClusterMemberPageDto> {
     checkOneOf('order', order, MEMBER_ORDERS);
-    return this.service.listMembers(modelId, clusterId, { order: order as MemberOrder, ...page(limit, offset) });
+    const members = { order: order as MemberOrder, ...page(limit, offset) };
+    return this.service.listMembers(modelId, clusterId, members, version ?? undefined);
   }
 
   @Query(() => TokenClusterResponseDto, { description: 'The cluster of a token of a model' })
   tokenCluster(
     @Args('modelId', { type: () => ID }) modelId: string,
     @Args('token') token: string,
+    @Args('version', SERVED_VERSION_ARG) version: number | null,
   ): Promise<TokenClusterResponseDto> {
-    return this.service.clusterOfToken(modelId, token);
+    return this.service.clusterOfToken(modelId, token, version ?? undefined);
   }
 }
 

@@ -14,7 +14,10 @@ import {
 } from './cluster.dto';
 import { ClusterOrder, ClusterRepository, MemberOrder } from './cluster.repository';
 
-/** Clusters of a model's serving version, for REST and GraphQL alike. */
+/**
+ * Clusters of a model version, for REST and GraphQL alike: each method takes an optional version number and
+ * otherwise reads the newest ready version.
+ */
 @Injectable()
 export class ClustersService {
   constructor(
@@ -26,20 +29,24 @@ export class ClustersService {
   async listClusters(
     modelId: string,
     filter: { labelClass?: LabelClass; minShare: number; order: ClusterOrder; limit: number; offset: number },
+    versionNumber?: number,
   ): Promise<ClusterPageDto> {
-    const version = await this.models.resolveServingVersion(modelId);
+    const version = await this.models.resolveServingVersion(modelId, versionNumber);
+    const { labelClass, minShare, order, limit, offset } = filter;
     const [items, total] = await this.clusters.findClusters(version.id, {
-      ...filter,
-      labelClass: filter.labelClass ?? null,
+      labelClass: labelClass ?? null,
+      minShare,
       // Without a label class there is no share to order by, so the largest clusters come first.
-      order: filter.order === 'share' && !filter.labelClass ? 'size' : filter.order,
+      order: order === 'share' && !labelClass ? 'size' : order,
+      limit,
+      offset,
     });
 
     return { items: items.map((cluster) => ClusterResponseDto.from(cluster)), total };
   }
 
-  async getCluster(modelId: string, clusterId: number): Promise<ClusterResponseDto> {
-    const version = await this.models.resolveServingVersion(modelId);
+  async getCluster(modelId: string, clusterId: number, versionNumber?: number): Promise<ClusterResponseDto> {
+    const version = await this.models.resolveServingVersion(modelId, versionNumber);
     return ClusterResponseDto.from(await this.findCluster(modelId, version.id, clusterId));
   }
 
@@ -47,8 +54,9 @@ export class ClustersService {
     modelId: string,
     clusterId: number,
     page: { order: MemberOrder; limit: number; offset: number },
+    versionNumber?: number,
   ): Promise<ClusterMemberPageDto> {
-    const version = await this.models.resolveServingVersion(modelId);
+    const version = await this.models.resolveServingVersion(modelId, versionNumber);
     const cluster = await this.findCluster(modelId, version.id, clusterId);
     const [members, total] = await this.clusters.findMembers(
       version.id,
@@ -61,8 +69,8 @@ export class ClustersService {
     return { cluster: ClusterResponseDto.from(cluster), items: members.map(toMember), total };
   }
 
-  async clusterOfToken(modelId: string, token: string): Promise<TokenClusterResponseDto> {
-    const version = await this.models.resolveServingVersion(modelId);
+  async clusterOfToken(modelId: string, token: string, versionNumber?: number): Promise<TokenClusterResponseDto> {
+    const version = await this.models.resolveServingVersion(modelId, versionNumber);
     const found = await this.tokens.findByToken(version.id, token);
     if (!found) {
       throw new DomainError('TOKEN_NOT_FOUND', `Token "${token}" is not in the vocabulary of model ${modelId}`, {

@@ -8,6 +8,7 @@ import { QueueRepository } from '../queue/queue.repository';
 import { ModelDefinition } from './model-definition';
 import { ModelCreateDto, ModelRetrainDto } from './model.dto';
 import { toModelDefinition } from './model-settings.dto';
+import { MAX_VERSION } from './served-version.dto';
 import { ModelRepository, VersionWithJob } from './model.repository';
 
 /** A model together with the version it shows: its newest ready one, or its newest while none is ready. */
@@ -100,19 +101,37 @@ export class ModelsService {
 
   /**
    * Returns the ready version that serves queries for a model: the one named by `version`, or else the newest ready one.
-   * Its id keys the version's `tokens` rows and its artifact files. Throws MODEL_NOT_READY when there is none.
+   * Its id keys the version's `tokens` rows and its artifact files. A `version` that is not an integer from 1 to
+   * MAX_VERSION is INVALID_INPUT, and one the model does not have is MODEL_NOT_FOUND. A version that is not ready,
+   * or no ready version at all, is MODEL_NOT_READY.
    */
   async resolveServingVersion(modelId: string, version?: number): Promise<ModelVersionEntity> {
+    if (version !== undefined && !(Number.isInteger(version) && version >= 1 && version <= MAX_VERSION)) {
+      throw new DomainError('INVALID_INPUT', `version must be an integer from 1 to ${MAX_VERSION}, got ${version}`);
+    }
+
     const serving =
       version === undefined
         ? await this.models.findNewestVersion((await this.get(modelId)).model.id, 'ready')
         : await this.getVersion(modelId, version);
-    if (!serving || serving.status !== 'ready') {
-      const what =
-        version === undefined
-          ? `Model ${modelId} has no ready version`
-          : `Version ${version} of model ${modelId} is ${serving?.status}`;
-      throw new DomainError('MODEL_NOT_READY', `${what}; poll its job until it completes`);
+    if (!serving) {
+      throw new DomainError(
+        'MODEL_NOT_READY',
+        `Model ${modelId} has no ready version; poll its job until it completes`,
+      );
+    }
+    if (serving.status === 'failed' || serving.status === 'cancelled') {
+      throw new DomainError(
+        'MODEL_NOT_READY',
+        `Version ${version} of model ${modelId} is ${serving.status}, so it has no vectors; name a ready version ` +
+          'or leave version out to use the newest ready one',
+      );
+    }
+    if (serving.status !== 'ready') {
+      throw new DomainError(
+        'MODEL_NOT_READY',
+        `Version ${version} of model ${modelId} is ${serving.status}; poll its job until it completes`,
+      );
     }
 
     return serving;

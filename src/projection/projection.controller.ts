@@ -1,5 +1,6 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ServedVersionQueryDto } from '../models/served-version.dto';
 import { ProjectionResponseDto } from './projection.dto';
 import { ProjectionService } from './projection.service';
 
@@ -13,10 +14,11 @@ export class ProjectionController {
     summary: 'The 2-D map of a model',
     description:
       'UMAP layout of the most frequent tokens, computed by the worker after training, with each token’s k-means ' +
-      'cluster. 409 while the model is not ready, 404 when the model has no map.',
+      'cluster. 409 while the model (or the version named by the optional version query parameter) is not ready, ' +
+      '404 when the model has no such version or no map.',
   })
   @ApiOkResponse({ type: ProjectionResponseDto })
-  get(@Param('id') id: string): Promise<ProjectionResponseDto> {
-    return this.projections.get(id);
+  get(@Param('id') id: string, @Query() query: ServedVersionQueryDto): Promise<ProjectionResponseDto> {
+    return this.projections.get(id, query.version);
   }
 }

@@ -16,11 +16,12 @@ export class ProjectionService {
 
   /**
    * Reads the model's `projection.json` and adds each token's k-means cluster from the vocabulary. The worker
-   * writes the map before it clusters, so the file itself carries no clusters.
+   * writes the map before it clusters, so the file itself carries no clusters. The map is that of the version
+   * numbered `versionNumber`, or else of the newest ready version.
    */
-  async get(modelId: string): Promise<ProjectionResponseDto> {
-    // The map of the newest ready version; resolving it rejects a model that has none yet.
-    const version = await this.models.resolveServingVersion(modelId);
+  async get(modelId: string, versionNumber?: number): Promise<ProjectionResponseDto> {
+    // Resolving rejects a version that is not ready and a model that has no ready version yet.
+    const version = await this.models.resolveServingVersion(modelId, versionNumber);
     const path = this.artifacts.projectionPath(version.id);
     if (!(await this.artifacts.exists(path))) {
       throw new DomainError(

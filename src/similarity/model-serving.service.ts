@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import type { Flow } from '../captures/flow.types';
 import { DomainError } from '../common/domain-error';
+import type { ModelVersionEntity } from '../entities/model-version.entity';
 import { ModelsService } from '../models/models.service';
 import { formatToken } from '../training/token-format';
 import type { TokenRefDto } from './similarity.dto';
 import { ServingModel } from './serving-model';
-import { ServingModelCache } from './serving-model.cache';
+import { ServedVersionKind, ServingModelCache } from './serving-model.cache';
 import { ServingModelLoader, ServingSource } from './serving-model.loader';
 import { TokenRepository } from './token.repository';
 
@@ -29,20 +30,20 @@ export class ModelServingService {
     private readonly cache: ServingModelCache,
   ) {}
 
-  /** Returns the loaded, ready version of a model; INDEX_UNAVAILABLE (503) when its files cannot be read. */
-  async get(modelId: string): Promise<ServingModel> {
-    const source = await this.cachedSource(modelId);
-    const key = `${source.modelId}@${source.version}`;
+  /**
+   * Returns the loaded model version that `version` names, or else the newest ready one. INDEX_UNAVAILABLE (503)
+   * when its files cannot be read; `ModelsService.resolveServingVersion` lists the other errors.
+   */
+  async get(modelId: string, version?: number): Promise<ServingModel> {
+    return this.load(await this.cachedSource(modelId, version), version === undefined ? 'newest' : 'named');
+  }
 
-    try {
-      return await this.cache.get(source.modelId, key, () => this.loader.load(source));
-    } catch (error) {
-      throw new DomainError(
-        'INDEX_UNAVAILABLE',
-        `Model ${source.modelId} cannot be served because its index, vectors or vocabulary could not be loaded: ${(error as Error).message}`,
-        { modelId: source.modelId },
-      );
-    }
+  /**
+   * Returns the loaded model of a version that the caller has already resolved, so that its queries and its
+   * database reads use one version. `kind` is how the caller chose it: as the newest ready one, or by number.
+   */
+  async getResolved(version: ModelVersionEntity, kind: ServedVersionKind): Promise<ServingModel> {
+    return this.load(this.sourceOf(version), kind);
   }
 
   /**
@@ -99,28 +100,46 @@ export class ModelServingService {
     return formatToken(flow, fields);
   }
 
-  private cachedSource(modelId: string): Promise<ServingSource> {
-    const cached = this.sources.get(modelId);
+  private async load(source: ServingSource, kind: ServedVersionKind): Promise<ServingModel> {
+    const key = `${source.modelId}@${source.version}`;
+
+    try {
+      return await this.cache.get(source.modelId, key, kind, () => this.loader.load(source));
+    } catch (error) {
+      throw new DomainError(
+        'INDEX_UNAVAILABLE',
+        `Model ${source.modelId} cannot be served because its index, vectors or vocabulary could not be loaded: ${(error as Error).message}`,
+        { modelId: source.modelId },
+      );
+    }
+  }
+
+  private cachedSource(modelId: string, version: number | undefined): Promise<ServingSource> {
+    const sourceKey = version === undefined ? modelId : `${modelId}#${version}`;
+    const cached = this.sources.get(sourceKey);
     if (cached && cached.expiresAt > Date.now()) {
       return cached.source;
     }
 
-    const source = this.servingSource(modelId);
-    this.sources.set(modelId, { source, expiresAt: Date.now() + SOURCE_TTL_MS });
-    source.catch(() => this.sources.delete(modelId));
+    const source = this.servingSource(modelId, version);
+    this.sources.set(sourceKey, { source, expiresAt: Date.now() + SOURCE_TTL_MS });
+    source.catch(() => this.sources.delete(sourceKey));
     return source;
   }
 
   /**
-   * Decides which artifacts and vocabulary serve a model: those of its newest ready version, whose id keys both
-   * its token rows and its artifact folder. No other code picks them.
+   * Decides which artifacts and vocabulary serve a model: those of the version named by `version`, or else of its
+   * newest ready version. The version's id keys both its token rows and its artifact folder.
    */
-  private async servingSource(modelId: string): Promise<ServingSource> {
-    const version = await this.models.resolveServingVersion(modelId);
+  private async servingSource(modelId: string, version: number | undefined): Promise<ServingSource> {
+    return this.sourceOf(await this.models.resolveServingVersion(modelId, version));
+  }
+
+  private sourceOf(version: ModelVersionEntity): ServingSource {
     if (version.vocabularySize === null) {
       throw new DomainError(
         'MODEL_NOT_READY',
-        `Model ${modelId} has no stored vocabulary yet; poll its job until it completes`,
+        `Version ${version.version} of model ${version.modelId} has no stored vocabulary yet; poll its job until it completes`,
       );
     }
 

@@ -2,18 +2,29 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ServingModel } from './serving-model';
 
+/**
+ * How a request chose the model version it requests from the cache: `newest` when it named none and got the newest
+ * ready version, `named` when it named the version by number.
+ */
+export type ServedVersionKind = 'newest' | 'named';
+
 interface Entry {
   modelId: string;
   loading: Promise<ServingModel>;
   /** Estimated memory once loaded; 0 while loading. */
   bytes: number;
+  /** Some request received this entry as the newest ready version of its model. */
+  servedAsNewest: boolean;
+  /** Some request named this entry's version by number; a newer version does not unload it, only the budget does. */
+  named: boolean;
 }
 
 /**
  * Keeps loaded model versions in least-recently-used order within the INDEX_CACHE_MB memory budget.
  * Requests for a version that is still loading share its one read. A failed read is not cached, so the
- * next request tries again. When a newer version of a model has loaded, older versions are dropped;
- * requests that already hold an older version finish on it.
+ * next request tries again. When a version has loaded as the newest of its model, the versions served as the newest
+ * before it are dropped, and requests that already hold them finish on them. A version that some request named by
+ * number is not dropped this way: it stays until the memory budget evicts it.
  */
 @Injectable()
 export class ServingModelCache {
@@ -26,16 +37,24 @@ export class ServingModelCache {
   }
 
   /** Returns the model version cached under `key`, calling `load` once if it is not cached. */
-  get(modelId: string, key: string, load: () => Promise<ServingModel>): Promise<ServingModel> {
+  get(modelId: string, key: string, kind: ServedVersionKind, load: () => Promise<ServingModel>): Promise<ServingModel> {
     const cached = this.entries.get(key);
     if (cached) {
       // Re-inserting moves the entry to the back of the Map's insertion order, which is the LRU order.
       this.entries.delete(key);
       this.entries.set(key, cached);
+      cached.servedAsNewest ||= kind === 'newest';
+      cached.named ||= kind === 'named';
       return cached.loading;
     }
 
-    const entry: Entry = { modelId, loading: load(), bytes: 0 };
+    const entry: Entry = {
+      modelId,
+      loading: load(),
+      bytes: 0,
+      servedAsNewest: kind === 'newest',
+      named: kind === 'named',
+    };
     this.entries.set(key, entry);
     entry.loading.then(
       (model) => this.onLoaded(key, entry, model),
@@ -59,9 +78,11 @@ export class ServingModelCache {
     const megabytes = (entry.bytes / 1024 / 1024).toFixed(0);
     this.logger.log(`Loaded model ${entry.modelId} (${key}): ${model.size} tokens, about ${megabytes} MiB`);
 
-    for (const [otherKey, other] of this.entries) {
-      if (other.modelId === entry.modelId && otherKey !== key && other.bytes > 0) {
-        this.unload(otherKey, 'a newer version is loaded');
+    if (entry.servedAsNewest) {
+      for (const [otherKey, other] of this.entries) {
+        if (other.modelId === entry.modelId && otherKey !== key && other.bytes > 0 && !other.named) {
+          this.unload(otherKey, 'a newer version is loaded');
+        }
       }
     }
     this.evict(key);

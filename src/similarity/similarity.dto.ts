@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { LABEL_CLASSES, LabelClass } from '../captures/label-class';
+import { ServedVersionProperty } from '../models/served-version.dto';
 
 const EXAMPLE_TOKEN = '147.32.84.165|147.32.80.9|53|udp';
 
@@ -169,6 +170,7 @@ export class SimilarQueryDto extends SearchSettingsDto {
   @ApiPropertyOptional({ example: '147.32.84.0/24' }) @IsOptional() @IsString() @MaxLength(50) srcCidr?: string;
   @ApiPropertyOptional({ example: '147.32.80.0/24' }) @IsOptional() @IsString() @MaxLength(50) dstCidr?: string;
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(0) cluster?: number;
+  @ServedVersionProperty() version?: number;
 }
 
 /** Arguments of the GraphQL `similar` query: one token, search settings and an optional filter. */
@@ -203,6 +205,7 @@ export class SimilarArgsDto {
   @ValidateNested()
   @Type(() => TokenFilterDto)
   filter?: TokenFilterDto;
+  @ServedVersionProperty({ graphql: true }) version?: number;
 }
 
 /** The fields of a flow; those in the model's token fields are joined into its token. */
@@ -363,6 +366,7 @@ export class MostSimilarBatchResponseDto {
 export class TokenSimilarityQueryDto {
   @ApiProperty({ example: EXAMPLE_TOKEN }) @IsString() @IsNotEmpty() @MaxLength(1000) a: string;
   @ApiProperty({ example: '147.32.84.165|147.32.80.9|123|udp' }) @IsString() @IsNotEmpty() @MaxLength(1000) b: string;
+  @ServedVersionProperty() version?: number;
 }
 
 @ObjectType('TokenSimilarity')

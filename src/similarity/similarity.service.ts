@@ -32,9 +32,79 @@ export class SimilarityService {
   /**
    * Finds the `k` tokens nearest to the combination of the query's tokens and vectors, with the query tokens
    * left out. A `k` above the vocabulary returns every token; with a filter, `k` counts matching tokens.
+   * `version` names the model version to query; without it, the newest ready version is queried.
    */
-  async mostSimilar(modelId: string, request: MostSimilarRequestDto): Promise<SimilarResponseDto> {
-    const model = await this.serving.get(modelId);
+  async mostSimilar(modelId: string, request: MostSimilarRequestDto, version?: number): Promise<SimilarResponseDto> {
+    return this.mostSimilarIn(await this.serving.get(modelId, version), request);
+  }
+
+  /** Runs each query on its own: a failing query yields its error in place and does not fail the batch. */
+  async mostSimilarBatch(
+    modelId: string,
+    requests: MostSimilarRequestDto[],
+    version?: number,
+  ): Promise<SimilarBatchItemDto[]> {
+    // Loading once makes a model-level failure (not found, not ready, unreadable) fail the whole request, and
+    // every query of the batch runs on the same version even if a newer one becomes ready meanwhile.
+    const model = await this.serving.get(modelId, version);
+
+    const results: SimilarBatchItemDto[] = [];
+    for (const request of requests) {
+      try {
+        results.push({ result: await this.mostSimilarIn(model, request) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) {
+          throw error;
+        }
+        results.push({ error: { code: error.code, message: error.message } });
+      }
+    }
+    return results;
+  }
+
+  /** Cosine similarity of two tokens. */
+  async similarity(modelId: string, a: string, b: string, version?: number): Promise<TokenSimilarityResponseDto> {
+    const model = await this.serving.get(modelId, version);
+    const [idA, idB] = await this.resolveAll(model, [a, b]);
+
+    return {
+      a: model.vocabulary.details(idA),
+      b: model.vocabulary.details(idB),
+      similarity: dotWithRow(model.unitVector(idA), model.unitVectors, idB, model.dimensions),
+    };
+  }
+
+  /** Finds the token least similar to the mean of the tokens' unit vectors, as gensim's `doesnt_match` picks it. */
+  async oddOneOut(modelId: string, tokens: string[], version?: number): Promise<OddOneOutResponseDto> {
+    const model = await this.serving.get(modelId, version);
+    const ids = await this.resolveAll(model, tokens);
+    const mean = combineQueryVectors(
+      ids.map((tokenId) => ({ vector: model.unitVector(tokenId), weight: 1 })),
+      model.dimensions,
+    );
+    if (!mean) {
+      throw new DomainError(
+        'INVALID_INPUT',
+        "The mean of the tokens' vectors is zero, so no token is farthest from it; give other tokens",
+      );
+    }
+
+    const similarities = ids
+      .map((tokenId) => ({
+        token: model.vocabulary.tokens[tokenId],
+        similarity: dotWithRow(mean, model.unitVectors, tokenId, model.dimensions),
+      }))
+      .sort((a, b) => a.similarity - b.similarity);
+    return { token: similarities[0].token, similarities };
+  }
+
+  /** Returns a token's count, label counts, label class and cluster. */
+  async token(modelId: string, ref: TokenRefDto | string, version?: number): Promise<TokenResponseDto> {
+    const model = await this.serving.get(modelId, version);
+    return model.vocabulary.details(await this.serving.resolveToken(model, ref));
+  }
+
+  private async mostSimilarIn(model: ServingModel, request: MostSimilarRequestDto): Promise<SimilarResponseDto> {
     const positiveIds = await this.resolveAll(model, request.positive ?? []);
     const negativeIds = await this.resolveAll(model, request.negative ?? []);
     const query = this.queryVector(model, positiveIds, negativeIds, request.vectors ?? []);
@@ -69,67 +139,6 @@ export class SimilarityService {
       neighbours: kept.map(({ tokenId, similarity }) => ({ ...model.vocabulary.details(tokenId), similarity })),
       exact,
     };
-  }
-
-  /** Runs each query on its own: a failing query yields its error in place and does not fail the batch. */
-  async mostSimilarBatch(modelId: string, requests: MostSimilarRequestDto[]): Promise<SimilarBatchItemDto[]> {
-    // Loading first makes a model-level failure (not found, not ready, unreadable) fail the whole request.
-    await this.serving.get(modelId);
-
-    const results: SimilarBatchItemDto[] = [];
-    for (const request of requests) {
-      try {
-        results.push({ result: await this.mostSimilar(modelId, request) });
-      } catch (error) {
-        if (!(error instanceof DomainError)) {
-          throw error;
-        }
-        results.push({ error: { code: error.code, message: error.message } });
-      }
-    }
-    return results;
-  }
-
-  /** Cosine similarity of two tokens. */
-  async similarity(modelId: string, a: string, b: string): Promise<TokenSimilarityResponseDto> {
-    const model = await this.serving.get(modelId);
-    const [idA, idB] = await this.resolveAll(model, [a, b]);
-
-    return {
-      a: model.vocabulary.details(idA),
-      b: model.vocabulary.details(idB),
-      similarity: dotWithRow(model.unitVector(idA), model.unitVectors, idB, model.dimensions),
-    };
-  }
-
-  /** Finds the token least similar to the mean of the tokens' unit vectors, as gensim's `doesnt_match` picks it. */
-  async oddOneOut(modelId: string, tokens: string[]): Promise<OddOneOutResponseDto> {
-    const model = await this.serving.get(modelId);
-    const ids = await this.resolveAll(model, tokens);
-    const mean = combineQueryVectors(
-      ids.map((tokenId) => ({ vector: model.unitVector(tokenId), weight: 1 })),
-      model.dimensions,
-    );
-    if (!mean) {
-      throw new DomainError(
-        'INVALID_INPUT',
-        "The mean of the tokens' vectors is zero, so no token is farthest from it; give other tokens",
-      );
-    }
-
-    const similarities = ids
-      .map((tokenId) => ({
-        token: model.vocabulary.tokens[tokenId],
-        similarity: dotWithRow(mean, model.unitVectors, tokenId, model.dimensions),
-      }))
-      .sort((a, b) => a.similarity - b.similarity);
-    return { token: similarities[0].token, similarities };
-  }
-
-  /** Returns a token's count, label counts, label class and cluster. */
-  async token(modelId: string, ref: TokenRefDto | string): Promise<TokenResponseDto> {
-    const model = await this.serving.get(modelId);
-    return model.vocabulary.details(await this.serving.resolveToken(model, ref));
   }
 
   /**

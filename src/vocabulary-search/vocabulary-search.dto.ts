@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { LABEL_CLASSES, LabelClass } from '../captures/label-class';
+import { ServedVersionProperty } from '../models/served-version.dto';
 import { TokenResponseDto } from '../similarity/similarity.dto';
 
 export const ADDRESS_FIELDS = ['src', 'dst', 'any'] as const;
@@ -70,6 +71,8 @@ export class VocabularySearchQueryDto {
   @Min(0)
   @Max(1_000_000)
   offset?: number;
+
+  @ServedVersionProperty({ graphql: true }) version?: number;
 }
 
 @ArgsType()

@@ -19,8 +19,8 @@ export class VocabularySearchService {
   ) {}
 
   async search(modelId: string, query: VocabularySearchQueryDto): Promise<VocabularyPageDto> {
-    // Token rows are keyed by the id of the newest ready version, which resolving checks exists.
-    const model = await this.models.resolveServingVersion(modelId);
+    // Token rows are keyed by the id of the version searched, which resolving checks is ready.
+    const model = await this.models.resolveServingVersion(modelId, query.version ?? undefined);
 
     let cidr: { range: string; positions: number[] } | undefined;
     if (query.cidr) {
