@@ -21,6 +21,31 @@ const CAPTURE = [
   row(3, '10.0.0.3', '10.0.0.80', '80', 'flow=Background-UDP-Established'),
 ].join('\n');
 
+/**
+ * Sends the headers and `preamble` of a chunked POST to /api/v1/captures, then sends nothing more, and resolves with
+ * the response the server sends to the stalled request.
+ */
+function sendAndStall(
+  server: TestServer,
+  headers: Record<string, string>,
+  preamble: string,
+): Promise<{ status: number; body: string }> {
+  const url = new URL('/api/v1/captures', server.baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey } },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', reject);
+    request.write(preamble);
+  });
+}
+
 describe('capture upload', () => {
   let server: TestServer;
 
@@ -130,25 +155,31 @@ describe('capture upload', () => {
   });
 
   it('stalled upload times out with 408', async () => {
-    const url = new URL('/api/v1/captures', server.baseUrl);
-    const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(
-        url,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey },
-        },
-        (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        },
-      );
-      request.on('error', reject);
-      // Part of the body is sent and the request is left open, as a client that stalls mid-upload does.
-      request.write(`${HEADER}\n${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`);
-    });
-    assert.equal(status, 408);
+    // Part of the body is sent and the request is left open, as a client that stalls mid-upload does.
+    const response = await sendAndStall(
+      server,
+      { 'content-type': 'text/csv' },
+      `${HEADER}\n${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`,
+    );
+    assert.equal(response.status, 408);
     assert.deepEqual(await leftovers(), []);
+  });
+
+  it('multipart stalled before its file part is 408', { timeout: 30_000 }, async () => {
+    const rowsBefore = await server.query('SELECT count(*)::int AS n FROM captures');
+    const storedBefore = await readdir(join(server.dataDir, 'captures'));
+
+    // The part headers are cut off before the blank line that ends them, so the `file` part has not started.
+    const response = await sendAndStall(
+      server,
+      { 'content-type': 'multipart/form-data; boundary=stall' },
+      '--stall\r\nContent-Disposition: form-data; name="file"; filename="stalled.binetflow"\r\n',
+    );
+    assert.equal(response.status, 408);
+    assert.equal(JSON.parse(response.body).code, 'UPLOAD_TIMEOUT');
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(await readdir(join(server.dataDir, 'captures')), storedBefore);
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), rowsBefore);
   });
 
   it('aborted upload leaves nothing behind', async () => {
@@ -207,5 +238,63 @@ describe('capture upload', () => {
     assert.equal(response.status, 204);
     assert.equal((await server.fetch(`/api/v1/captures/${capture.id}`)).status, 404);
     assert.ok(!(await readdir(join(server.dataDir, 'captures'))).includes(capture.sha256));
+  });
+});
+
+describe('capture upload request timeout', () => {
+  const REQUEST_TIMEOUT_MS = 2000;
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({
+      role: 'api',
+      env: { HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), UPLOAD_IDLE_TIMEOUT_MS: '1000' },
+    });
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  // Node checks request deadlines every 30 s (http.Server's connectionsCheckingInterval), so the 408 comes up to
+  // 30 s after HTTP_REQUEST_TIMEOUT_MS; with Node's default of 300 s it would not come within the test's timeout.
+  it('slow steady upload ends at HTTP_REQUEST_TIMEOUT_MS', { timeout: 60_000 }, async () => {
+    const url = new URL('/api/v1/captures', server.baseUrl);
+    const started = Date.now();
+    let sender: NodeJS.Timeout | undefined;
+    let answered = false;
+
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        url,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey },
+        },
+        (response) => {
+          answered = true;
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      // Writes after the server closed the connection fail; the status already received is what the test checks.
+      request.on('error', (error) => (answered ? undefined : reject(error)));
+      request.write(`${HEADER}\n`);
+      // A row every 250 ms keeps the upload well inside UPLOAD_IDLE_TIMEOUT_MS, so only the request timeout can end it.
+      let second = 0;
+      sender = setInterval(() => request.write(`${row(second++ % 60, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`), 250);
+    }).finally(() => clearInterval(sender));
+
+    assert.equal(status, 408);
+    assert.ok(Date.now() - started >= REQUEST_TIMEOUT_MS, `408 after ${Date.now() - started} ms`);
+    const temporaryFiles = async () =>
+      (await readdir(join(server.dataDir, 'tmp'))).filter((name) => !name.startsWith('.'));
+    await waitFor(
+      async () => ((await temporaryFiles()).length === 0 ? true : undefined),
+      5000,
+      async () => `left: ${await temporaryFiles()}`,
+    );
+    assert.deepEqual(await readdir(join(server.dataDir, 'captures')), []);
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), [{ n: 0 }]);
   });
 });
