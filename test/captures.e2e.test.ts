@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { json, startTestServer, TestServer, waitFor } from './support/test-server';
+import { json, REPO_ROOT, startTestServer, TestServer, waitFor } from './support/test-server';
 
 const HEADER = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label';
 
@@ -12,6 +13,13 @@ function row(second: number, src: string, dst: string, dport: string, label: str
   const time = `2011/08/16 10:00:${String(second).padStart(2, '0')}.000000`;
   return `${time},0.5,udp,${src},40000,   <->,${dst},${dport},CON,0,0,2,200,100,${label}`;
 }
+
+/** Every field of the GraphQL Capture type, so that a GraphQL read can be compared with the REST response. */
+const CAPTURE_GRAPHQL_FIELDS =
+  'id sha256 fileName format gzip sizeBytes decompressedBytes flowCount rejectedCount rejectedRows { line reason } ' +
+  'labelClassCounts { Botnet Normal Background } protocolCounts { protocol count } firstFlowAt lastFlowAt createdAt';
+
+const fixturePath = (name: string) => join(REPO_ROOT, 'test', 'fixtures', 'captures', name);
 
 const CAPTURE = [
   HEADER,
@@ -75,6 +83,118 @@ describe('capture upload', () => {
     assert.equal(capture.rejectedRows[0].line, 4);
     assert.equal(capture.firstFlowAt, '2011-08-16T10:00:01.000Z');
     assert.equal(capture.lastFlowAt, '2011-08-16T10:00:03.000Z');
+  });
+
+  it('detail of an uploaded fixture', async () => {
+    const plain = await readFile(fixturePath('argus-standard.binetflow'));
+    const sent = gzipSync(plain);
+    const uploaded = await uploadRaw(sent, { 'content-type': 'application/gzip' }, '?fileName=standard.binetflow.gz');
+    assert.equal(uploaded.status, 201);
+    const { id } = await json(uploaded);
+
+    const response = await server.fetch(`/api/v1/captures/${id}`);
+    assert.equal(response.status, 200);
+    const capture = await json(response);
+    assert.equal(capture.id, id);
+    assert.equal(capture.sha256, createHash('sha256').update(sent).digest('hex'));
+    assert.equal(capture.fileName, 'standard.binetflow.gz');
+    assert.equal(capture.format, 'binetflow');
+    assert.equal(capture.gzip, true);
+    assert.equal(capture.sizeBytes, sent.length);
+    assert.equal(capture.decompressedBytes, plain.length);
+    assert.equal(capture.flowCount, 8);
+    assert.equal(capture.rejectedCount, 0);
+    assert.deepEqual(capture.rejectedRows, []);
+    assert.equal(capture.firstFlowAt, '2011-08-16T10:01:46.972Z');
+    assert.equal(capture.lastFlowAt, '2011-08-16T10:05:59.999Z');
+    assert.deepEqual(capture.labelClassCounts, { Botnet: 1, Normal: 1, Background: 6 });
+    assert.deepEqual(capture.protocolCounts, [
+      { protocol: 'tcp', count: 3 },
+      { protocol: 'arp', count: 1 },
+      { protocol: 'esp', count: 1 },
+      { protocol: 'icmp', count: 1 },
+      { protocol: 'ipv6-icmp', count: 1 },
+      { protocol: 'udp', count: 1 },
+    ]);
+    assert.deepEqual(await readFile(join(server.dataDir, 'captures', capture.sha256)), sent);
+
+    const graphql = await server.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `query ($id: ID!) { capture(id: $id) { ${CAPTURE_GRAPHQL_FIELDS} } }`,
+        variables: { id },
+      }),
+    });
+    const result = await json(graphql);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data.capture, capture);
+  });
+
+  it('Zeek conn.log TSV upload', async () => {
+    const response = await uploadRaw(
+      await readFile(fixturePath('zeek-conn.log')),
+      { 'content-type': 'text/plain' },
+      '?fileName=conn.log',
+    );
+    const capture = await json(response);
+    assert.equal(response.status, 201, JSON.stringify(capture));
+    assert.equal(capture.format, 'zeek-tsv');
+    assert.equal(capture.flowCount, 4);
+    assert.equal(capture.rejectedCount, 1);
+    assert.deepEqual(capture.rejectedRows, [{ line: 12, reason: 'expected 20 fields as in #fields, found 19' }]);
+    assert.deepEqual(capture.labelClassCounts, { Botnet: 0, Normal: 0, Background: 4 });
+    assert.deepEqual(capture.protocolCounts, [
+      { protocol: 'icmp', count: 1 },
+      { protocol: 'tcp', count: 1 },
+      { protocol: 'udp', count: 1 },
+      { protocol: 'unknown_transport', count: 1 },
+    ]);
+    assert.equal(capture.firstFlowAt, '2011-08-16T10:01:46.972Z');
+    assert.equal(capture.lastFlowAt, '2011-08-16T10:01:48.500Z');
+  });
+
+  it('format query overrides detection', async () => {
+    const zeekJson = await uploadRaw(
+      await readFile(fixturePath('zeek-conn.json')),
+      { 'content-type': 'text/plain' },
+      '?format=zeek-json',
+    );
+    const capture = await json(zeekJson);
+    assert.equal(zeekJson.status, 201, JSON.stringify(capture));
+    assert.equal(capture.format, 'zeek-json');
+    assert.equal(capture.flowCount, 3);
+    assert.equal(capture.rejectedCount, 2);
+
+    // Detection reads these bytes as binetflow; the format named in the query reads every row as invalid JSON.
+    const binetflowAsJson = `${CAPTURE}\n${row(40, '10.0.0.40', '10.0.0.53', '53', 'x')}`;
+    const misread = await uploadRaw(binetflowAsJson, { 'content-type': 'text/csv' }, '?format=zeek-json');
+    const body = await json(misread);
+    assert.equal(misread.status, 422, JSON.stringify(body));
+    assert.equal(body.details.reason, 'NO_FLOWS');
+    assert.match(body.message, /zeek-json capture/);
+    assert.match(body.message, /invalid JSON/);
+
+    const unknown = await uploadRaw(binetflowAsJson, { 'content-type': 'text/csv' }, '?format=pcap');
+    assert.equal(unknown.status, 400);
+    assert.match((await json(unknown)).message, /format/);
+  });
+
+  it('header without a good row is 422 and keeps nothing', async () => {
+    const rowsBefore = await server.query('SELECT count(*)::int AS n FROM captures');
+    const storedBefore = await readdir(join(server.dataDir, 'captures'));
+    const body = [HEADER, 'this row is broken', 'so,is,this,one'].join('\n');
+
+    const response = await uploadRaw(body, { 'content-type': 'text/csv' });
+    const error = await json(response);
+    assert.equal(response.status, 422);
+    assert.equal(error.code, 'CAPTURE_UNREADABLE');
+    assert.equal(error.details.reason, 'NO_FLOWS');
+    assert.match(error.message, /2 row\(s\) rejected, the first at line 2/);
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(await readdir(join(server.dataDir, 'captures')), storedBefore);
+    assert.ok(!storedBefore.includes(createHash('sha256').update(body).digest('hex')));
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), rowsBefore);
   });
 
   it('same bytes twice give the same capture', async () => {
@@ -257,7 +377,7 @@ describe('capture upload request timeout', () => {
   });
 
   // Node checks request deadlines every 30 s (http.Server's connectionsCheckingInterval), so the 408 comes up to
-  // 30 s after HTTP_REQUEST_TIMEOUT_MS; with Node's default of 300 s it would not come within the test's timeout.
+  // 30 s after HTTP_REQUEST_TIMEOUT_MS. With Node's default of 300 s, no 408 would come within the test's timeout.
   it('slow steady upload ends at HTTP_REQUEST_TIMEOUT_MS', { timeout: 60_000 }, async () => {
     const url = new URL('/api/v1/captures', server.baseUrl);
     const started = Date.now();
