@@ -40,7 +40,7 @@ export class AppConfig {
 
   /** Largest accepted upload in bytes. Default 2 GiB. */
   @Transform(toInt) @IsInt() @Min(1) MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
-  /** Longest accepted capture line in characters. Default 65,536. */
+  /** Maximum capture line length in bytes, line end excluded. A longer line is rejected with 422. Default 65,536. */
   @Transform(toInt) @IsInt() @Min(256) MAX_LINE_LENGTH = 64 * 1024;
   /** Largest accepted ratio of decompressed to compressed size of a gzip upload; stops gzip bombs early. Default 100. */
   @Transform(toInt) @IsInt() @Min(2) MAX_DECOMPRESSION_RATIO = 100;
