@@ -326,6 +326,36 @@ describe('capture upload', () => {
     assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), before);
   });
 
+  it('failed insert removes the moved file', async () => {
+    const rowsBefore = await server.query('SELECT count(*)::int AS n FROM captures');
+    const body = `${CAPTURE}\n${row(50, '10.0.0.50', '10.0.0.53', '53', 'x')}`;
+    // A trigger in the test's own database makes the insert fail after the file has been moved into place.
+    await server.query(
+      `CREATE FUNCTION reject_capture_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'capture insert rejected by the test'; END $$`,
+    );
+    await server.query(
+      'CREATE TRIGGER reject_capture_insert BEFORE INSERT ON captures FOR EACH ROW EXECUTE FUNCTION reject_capture_insert()',
+    );
+
+    try {
+      const response = await uploadRaw(body, { 'content-type': 'text/csv' });
+      assert.equal(response.status, 500);
+    } finally {
+      await server.query('DROP TRIGGER reject_capture_insert ON captures');
+      await server.query('DROP FUNCTION reject_capture_insert()');
+    }
+
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    assert.ok(!(await readdir(join(server.dataDir, 'captures'))).includes(sha256));
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), rowsBefore);
+
+    const retried = await uploadRaw(body, { 'content-type': 'text/csv' });
+    assert.equal(retried.status, 201);
+    assert.ok((await readdir(join(server.dataDir, 'captures'))).includes(sha256));
+  });
+
   it('list is newest first and paginated', async () => {
     const page = await json(await server.fetch('/api/v1/captures?limit=2&offset=0'));
     assert.equal(page.items.length, 2);
