@@ -87,6 +87,11 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const highWater = await residentBytes(server.pid, 'VmHWM');
+    // Each run starts a server with an empty database, so anything but a new capture means the upload failed and
+    // the time and memory measured are not those of an ingest.
+    if (status !== 201) {
+      throw new Error(`Upload failed with HTTP ${status}, expected 201: ${body.slice(0, 2000)}`);
+    }
 
     const capture = JSON.parse(body);
     console.log(`upload status        ${status}, ${capture.flowCount} flows`);

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import cluster, { Worker } from 'node:cluster';
+import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { prepareApiKeys } from './access/api-key-startup';
@@ -49,6 +50,20 @@ export function configureHttp(app: INestApplication): void {
 }
 
 /**
+ * Sets how long one request may take to arrive, body included. Node 18 and later otherwise end a request whose body
+ * is still arriving after 300 s with 408, which would cut off a large capture upload over a slow link.
+ */
+function setRequestTimeout(server: Server, timeoutMs: number): void {
+  server.requestTimeout = timeoutMs;
+
+  // http.createServer caps the headers timeout (60 s by default) by a request timeout passed to it. On Node 20.20, a
+  // request timeout set after creation and shorter than the headers timeout never fired, so the cap is repeated here.
+  if (timeoutMs > 0) {
+    server.headersTimeout = Math.min(server.headersTimeout, timeoutMs);
+  }
+}
+
+/**
  * Starts a role in this process. `shutdownHooks: false` leaves SIGTERM and SIGINT to the caller, which then closes
  * the returned application itself.
  */
@@ -82,6 +97,7 @@ export async function startApplication(
   // nothing to remove from each response.
   app.set('etag', false);
   app.disable('x-powered-by');
+  setRequestTimeout(app.getHttpServer(), config.HTTP_REQUEST_TIMEOUT_MS);
   const artifacts = app.get(ArtifactRepository);
   await artifacts.ensureLayout();
   await prepareApiKeys(app.get(ApiKeyService), config, logger);

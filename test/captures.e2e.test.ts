@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { json, startTestServer, TestServer, waitFor } from './support/test-server';
+import { json, REPO_ROOT, startTestServer, TestServer, waitFor } from './support/test-server';
 
 const HEADER = 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label';
 
@@ -13,6 +14,13 @@ function row(second: number, src: string, dst: string, dport: string, label: str
   return `${time},0.5,udp,${src},40000,   <->,${dst},${dport},CON,0,0,2,200,100,${label}`;
 }
 
+/** Every field of the GraphQL Capture type, so that a GraphQL read can be compared with the REST response. */
+const CAPTURE_GRAPHQL_FIELDS =
+  'id sha256 fileName format gzip sizeBytes decompressedBytes flowCount rejectedCount rejectedRows { line reason } ' +
+  'labelClassCounts { Botnet Normal Background } protocolCounts { protocol count } firstFlowAt lastFlowAt createdAt';
+
+const fixturePath = (name: string) => join(REPO_ROOT, 'test', 'fixtures', 'captures', name);
+
 const CAPTURE = [
   HEADER,
   row(1, '10.0.0.1', '10.0.0.53', '53', 'flow=From-Botnet-V1-UDP-DNS'),
@@ -20,6 +28,31 @@ const CAPTURE = [
   'this row is broken',
   row(3, '10.0.0.3', '10.0.0.80', '80', 'flow=Background-UDP-Established'),
 ].join('\n');
+
+/**
+ * Sends the headers and `preamble` of a chunked POST to /api/v1/captures, then sends nothing more, and resolves with
+ * the response the server sends to the stalled request.
+ */
+function sendAndStall(
+  server: TestServer,
+  headers: Record<string, string>,
+  preamble: string,
+): Promise<{ status: number; body: string }> {
+  const url = new URL('/api/v1/captures', server.baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey } },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', reject);
+    request.write(preamble);
+  });
+}
 
 describe('capture upload', () => {
   let server: TestServer;
@@ -50,6 +83,118 @@ describe('capture upload', () => {
     assert.equal(capture.rejectedRows[0].line, 4);
     assert.equal(capture.firstFlowAt, '2011-08-16T10:00:01.000Z');
     assert.equal(capture.lastFlowAt, '2011-08-16T10:00:03.000Z');
+  });
+
+  it('detail of an uploaded fixture', async () => {
+    const plain = await readFile(fixturePath('argus-standard.binetflow'));
+    const sent = gzipSync(plain);
+    const uploaded = await uploadRaw(sent, { 'content-type': 'application/gzip' }, '?fileName=standard.binetflow.gz');
+    assert.equal(uploaded.status, 201);
+    const { id } = await json(uploaded);
+
+    const response = await server.fetch(`/api/v1/captures/${id}`);
+    assert.equal(response.status, 200);
+    const capture = await json(response);
+    assert.equal(capture.id, id);
+    assert.equal(capture.sha256, createHash('sha256').update(sent).digest('hex'));
+    assert.equal(capture.fileName, 'standard.binetflow.gz');
+    assert.equal(capture.format, 'binetflow');
+    assert.equal(capture.gzip, true);
+    assert.equal(capture.sizeBytes, sent.length);
+    assert.equal(capture.decompressedBytes, plain.length);
+    assert.equal(capture.flowCount, 8);
+    assert.equal(capture.rejectedCount, 0);
+    assert.deepEqual(capture.rejectedRows, []);
+    assert.equal(capture.firstFlowAt, '2011-08-16T10:01:46.972Z');
+    assert.equal(capture.lastFlowAt, '2011-08-16T10:05:59.999Z');
+    assert.deepEqual(capture.labelClassCounts, { Botnet: 1, Normal: 1, Background: 6 });
+    assert.deepEqual(capture.protocolCounts, [
+      { protocol: 'tcp', count: 3 },
+      { protocol: 'arp', count: 1 },
+      { protocol: 'esp', count: 1 },
+      { protocol: 'icmp', count: 1 },
+      { protocol: 'ipv6-icmp', count: 1 },
+      { protocol: 'udp', count: 1 },
+    ]);
+    assert.deepEqual(await readFile(join(server.dataDir, 'captures', capture.sha256)), sent);
+
+    const graphql = await server.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `query ($id: ID!) { capture(id: $id) { ${CAPTURE_GRAPHQL_FIELDS} } }`,
+        variables: { id },
+      }),
+    });
+    const result = await json(graphql);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data.capture, capture);
+  });
+
+  it('Zeek conn.log TSV upload', async () => {
+    const response = await uploadRaw(
+      await readFile(fixturePath('zeek-conn.log')),
+      { 'content-type': 'text/plain' },
+      '?fileName=conn.log',
+    );
+    const capture = await json(response);
+    assert.equal(response.status, 201, JSON.stringify(capture));
+    assert.equal(capture.format, 'zeek-tsv');
+    assert.equal(capture.flowCount, 4);
+    assert.equal(capture.rejectedCount, 1);
+    assert.deepEqual(capture.rejectedRows, [{ line: 12, reason: 'expected 20 fields as in #fields, found 19' }]);
+    assert.deepEqual(capture.labelClassCounts, { Botnet: 0, Normal: 0, Background: 4 });
+    assert.deepEqual(capture.protocolCounts, [
+      { protocol: 'icmp', count: 1 },
+      { protocol: 'tcp', count: 1 },
+      { protocol: 'udp', count: 1 },
+      { protocol: 'unknown_transport', count: 1 },
+    ]);
+    assert.equal(capture.firstFlowAt, '2011-08-16T10:01:46.972Z');
+    assert.equal(capture.lastFlowAt, '2011-08-16T10:01:48.500Z');
+  });
+
+  it('format query overrides detection', async () => {
+    const zeekJson = await uploadRaw(
+      await readFile(fixturePath('zeek-conn.json')),
+      { 'content-type': 'text/plain' },
+      '?format=zeek-json',
+    );
+    const capture = await json(zeekJson);
+    assert.equal(zeekJson.status, 201, JSON.stringify(capture));
+    assert.equal(capture.format, 'zeek-json');
+    assert.equal(capture.flowCount, 3);
+    assert.equal(capture.rejectedCount, 2);
+
+    // Detection reads these bytes as binetflow; the format named in the query reads every row as invalid JSON.
+    const binetflowAsJson = `${CAPTURE}\n${row(40, '10.0.0.40', '10.0.0.53', '53', 'x')}`;
+    const misread = await uploadRaw(binetflowAsJson, { 'content-type': 'text/csv' }, '?format=zeek-json');
+    const body = await json(misread);
+    assert.equal(misread.status, 422, JSON.stringify(body));
+    assert.equal(body.details.reason, 'NO_FLOWS');
+    assert.match(body.message, /zeek-json capture/);
+    assert.match(body.message, /invalid JSON/);
+
+    const unknown = await uploadRaw(binetflowAsJson, { 'content-type': 'text/csv' }, '?format=pcap');
+    assert.equal(unknown.status, 400);
+    assert.match((await json(unknown)).message, /format/);
+  });
+
+  it('header without a good row is 422 and keeps nothing', async () => {
+    const rowsBefore = await server.query('SELECT count(*)::int AS n FROM captures');
+    const storedBefore = await readdir(join(server.dataDir, 'captures'));
+    const body = [HEADER, 'this row is broken', 'so,is,this,one'].join('\n');
+
+    const response = await uploadRaw(body, { 'content-type': 'text/csv' });
+    const error = await json(response);
+    assert.equal(response.status, 422);
+    assert.equal(error.code, 'CAPTURE_UNREADABLE');
+    assert.equal(error.details.reason, 'NO_FLOWS');
+    assert.match(error.message, /2 row\(s\) rejected, the first at line 2/);
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(await readdir(join(server.dataDir, 'captures')), storedBefore);
+    assert.ok(!storedBefore.includes(createHash('sha256').update(body).digest('hex')));
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), rowsBefore);
   });
 
   it('same bytes twice give the same capture', async () => {
@@ -130,25 +275,31 @@ describe('capture upload', () => {
   });
 
   it('stalled upload times out with 408', async () => {
-    const url = new URL('/api/v1/captures', server.baseUrl);
-    const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(
-        url,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey },
-        },
-        (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        },
-      );
-      request.on('error', reject);
-      // Part of the body is sent and the request is left open, as a client that stalls mid-upload does.
-      request.write(`${HEADER}\n${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`);
-    });
-    assert.equal(status, 408);
+    // Part of the body is sent and the request is left open, as a client that stalls mid-upload does.
+    const response = await sendAndStall(
+      server,
+      { 'content-type': 'text/csv' },
+      `${HEADER}\n${row(1, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`,
+    );
+    assert.equal(response.status, 408);
     assert.deepEqual(await leftovers(), []);
+  });
+
+  it('multipart stalled before its file part is 408', { timeout: 30_000 }, async () => {
+    const rowsBefore = await server.query('SELECT count(*)::int AS n FROM captures');
+    const storedBefore = await readdir(join(server.dataDir, 'captures'));
+
+    // The part headers are cut off before the blank line that ends them, so the `file` part has not started.
+    const response = await sendAndStall(
+      server,
+      { 'content-type': 'multipart/form-data; boundary=stall' },
+      '--stall\r\nContent-Disposition: form-data; name="file"; filename="stalled.binetflow"\r\n',
+    );
+    assert.equal(response.status, 408);
+    assert.equal(JSON.parse(response.body).code, 'UPLOAD_TIMEOUT');
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(await readdir(join(server.dataDir, 'captures')), storedBefore);
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), rowsBefore);
   });
 
   it('aborted upload leaves nothing behind', async () => {
@@ -173,6 +324,36 @@ describe('capture upload', () => {
       async () => `left: ${await leftovers()}`,
     );
     assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), before);
+  });
+
+  it('failed insert removes the moved file', async () => {
+    const rowsBefore = await server.query('SELECT count(*)::int AS n FROM captures');
+    const body = `${CAPTURE}\n${row(50, '10.0.0.50', '10.0.0.53', '53', 'x')}`;
+    // A trigger in the test's own database makes the insert fail after the file has been moved into place.
+    await server.query(
+      `CREATE FUNCTION reject_capture_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'capture insert rejected by the test'; END $$`,
+    );
+    await server.query(
+      'CREATE TRIGGER reject_capture_insert BEFORE INSERT ON captures FOR EACH ROW EXECUTE FUNCTION reject_capture_insert()',
+    );
+
+    try {
+      const response = await uploadRaw(body, { 'content-type': 'text/csv' });
+      assert.equal(response.status, 500);
+    } finally {
+      await server.query('DROP TRIGGER reject_capture_insert ON captures');
+      await server.query('DROP FUNCTION reject_capture_insert()');
+    }
+
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    assert.ok(!(await readdir(join(server.dataDir, 'captures'))).includes(sha256));
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), rowsBefore);
+
+    const retried = await uploadRaw(body, { 'content-type': 'text/csv' });
+    assert.equal(retried.status, 201);
+    assert.ok((await readdir(join(server.dataDir, 'captures'))).includes(sha256));
   });
 
   it('list is newest first and paginated', async () => {
@@ -207,5 +388,63 @@ describe('capture upload', () => {
     assert.equal(response.status, 204);
     assert.equal((await server.fetch(`/api/v1/captures/${capture.id}`)).status, 404);
     assert.ok(!(await readdir(join(server.dataDir, 'captures'))).includes(capture.sha256));
+  });
+});
+
+describe('capture upload request timeout', () => {
+  const REQUEST_TIMEOUT_MS = 2000;
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({
+      role: 'api',
+      env: { HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), UPLOAD_IDLE_TIMEOUT_MS: '1000' },
+    });
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  // Node checks request deadlines every 30 s (http.Server's connectionsCheckingInterval), so the 408 comes up to
+  // 30 s after HTTP_REQUEST_TIMEOUT_MS. With Node's default of 300 s, no 408 would come within the test's timeout.
+  it('slow steady upload ends at HTTP_REQUEST_TIMEOUT_MS', { timeout: 60_000 }, async () => {
+    const url = new URL('/api/v1/captures', server.baseUrl);
+    const started = Date.now();
+    let sender: NodeJS.Timeout | undefined;
+    let answered = false;
+
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        url,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', 'x-api-key': server.adminKey },
+        },
+        (response) => {
+          answered = true;
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      // Writes after the server closed the connection fail; the status already received is what the test checks.
+      request.on('error', (error) => (answered ? undefined : reject(error)));
+      request.write(`${HEADER}\n`);
+      // A row every 250 ms keeps the upload well inside UPLOAD_IDLE_TIMEOUT_MS, so only the request timeout can end it.
+      let second = 0;
+      sender = setInterval(() => request.write(`${row(second++ % 60, '10.0.0.1', '10.0.0.53', '53', 'x')}\n`), 250);
+    }).finally(() => clearInterval(sender));
+
+    assert.equal(status, 408);
+    assert.ok(Date.now() - started >= REQUEST_TIMEOUT_MS, `408 after ${Date.now() - started} ms`);
+    const temporaryFiles = async () =>
+      (await readdir(join(server.dataDir, 'tmp'))).filter((name) => !name.startsWith('.'));
+    await waitFor(
+      async () => ((await temporaryFiles()).length === 0 ? true : undefined),
+      5000,
+      async () => `left: ${await temporaryFiles()}`,
+    );
+    assert.deepEqual(await readdir(join(server.dataDir, 'captures')), []);
+    assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), [{ n: 0 }]);
   });
 });

@@ -22,12 +22,18 @@ export interface CaptureUploadStream {
 /**
  * Finds the capture bytes in a request without buffering them: the part named `file` of a multipart body, or
  * the whole body for the raw media types. A `Content-Encoding: gzip` body is kept compressed, like a gzip file.
+ * A multipart body that sends no byte for `idleTimeoutMs` before its `file` part starts is rejected with
+ * `UPLOAD_TIMEOUT`. From the file part on, the caller applies its own idle timeout.
  */
-export function openCaptureUpload(request: Request, fallbackName: string): Promise<CaptureUploadStream> {
+export function openCaptureUpload(
+  request: Request,
+  fallbackName: string,
+  idleTimeoutMs: number,
+): Promise<CaptureUploadStream> {
   const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 
   if (contentType === 'multipart/form-data') {
-    return openMultipartFile(request, fallbackName);
+    return openMultipartFile(request, fallbackName, idleTimeoutMs);
   }
 
   if (
@@ -46,31 +52,53 @@ export function openCaptureUpload(request: Request, fallbackName: string): Promi
   );
 }
 
-function openMultipartFile(request: Request, fallbackName: string): Promise<CaptureUploadStream> {
+function openMultipartFile(
+  request: Request,
+  fallbackName: string,
+  idleTimeoutMs: number,
+): Promise<CaptureUploadStream> {
   return new Promise((resolve, reject) => {
-    let found = false;
+    let settled = false;
     const parser = busboy({ headers: request.headers, limits: { files: 1, fields: 20 } });
+    const idleTimer = setTimeout(() => {
+      const message = `No data received for ${idleTimeoutMs} ms before the multipart "file" part; upload aborted`;
+      settle(() => reject(new DomainError('UPLOAD_TIMEOUT', message)));
+      request.unpipe(parser);
+      parser.destroy();
+    }, idleTimeoutMs);
+    const restartIdleTimer = () => idleTimer.refresh();
+    const settle = (finish: () => void) => {
+      if (settled) {
+        return;
+      }
+
+      settled = true;
+      clearTimeout(idleTimer);
+      request.off('data', restartIdleTimer);
+      finish();
+    };
 
     parser.on('file', (field, stream, info) => {
-      if (field !== 'file' || found) {
+      if (field !== 'file' || settled) {
         stream.resume();
         return;
       }
 
-      found = true;
       // Only the last path segment of the client's file name is kept; it is metadata and never part of a path.
-      resolve({ stream, fileName: basename(info.filename?.replaceAll('\\', '/') || fallbackName) || fallbackName });
+      const fileName = basename(info.filename?.replaceAll('\\', '/') || fallbackName) || fallbackName;
+      settle(() => resolve({ stream, fileName }));
     });
     parser.on('error', (error: Error) =>
-      reject(new DomainError('INVALID_INPUT', `Malformed multipart body: ${error.message}`)),
+      settle(() => reject(new DomainError('INVALID_INPUT', `Malformed multipart body: ${error.message}`))),
     );
-    parser.on('close', () => {
-      if (!found) {
+    parser.on('close', () =>
+      settle(() =>
         reject(
           new DomainError('INVALID_INPUT', 'Missing multipart field "file": send the capture as form field "file"'),
-        );
-      }
-    });
+        ),
+      ),
+    );
     request.pipe(parser);
+    request.on('data', restartIdleTimer);
   });
 }

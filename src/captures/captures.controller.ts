@@ -13,6 +13,7 @@ import {
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { PageQueryDto } from '../common/pagination.dto';
+import { AppConfig } from '../config/app-config';
 import { CaptureResponseDto } from './capture.dto';
 import { openCaptureUpload } from './capture-upload';
 import { CapturesService } from './captures.service';
@@ -54,7 +55,10 @@ class CapturePageDto {
 @ApiTags('captures')
 @Controller('captures')
 export class CapturesController {
-  constructor(private readonly captures: CapturesService) {}
+  constructor(
+    private readonly captures: CapturesService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -75,7 +79,7 @@ export class CapturesController {
     @Query() query: CaptureUploadQueryDto,
   ): Promise<CaptureResponseDto> {
     try {
-      const upload = await openCaptureUpload(request, query.fileName ?? 'capture');
+      const upload = await openCaptureUpload(request, query.fileName ?? 'capture', this.config.UPLOAD_IDLE_TIMEOUT_MS);
       const { capture, created } = await this.captures.ingest({ ...upload, format: query.format });
       response.status(created ? 201 : 200);
       return CaptureResponseDto.from(capture);

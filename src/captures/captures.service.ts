@@ -138,30 +138,32 @@ export class CapturesService {
     }
   }
 
+  /**
+   * Moves the uploaded file under its SHA-256 and inserts its row, or returns the existing capture of the same bytes.
+   * The temporary file is removed on any failure, and so is the moved file when its row cannot be inserted.
+   */
   private async store(temporaryPath: string, fileName: string, tally: UploadTally, summary: CaptureParseSummary) {
     const sha256 = tally.hash.digest('hex');
-    const existing = await this.captures.findBySha256(sha256);
-    if (existing) {
+    try {
+      const existing = await this.captures.findBySha256(sha256);
+      if (existing) {
+        await this.artifacts.remove(temporaryPath);
+        return { capture: existing, created: false };
+      }
+
+      await this.artifacts.moveIntoPlace(temporaryPath, this.artifacts.capturePath(sha256));
+    } catch (error) {
       await this.artifacts.remove(temporaryPath);
-      return { capture: existing, created: false };
+      throw error;
     }
 
-    await this.artifacts.moveIntoPlace(temporaryPath, this.artifacts.capturePath(sha256));
-    const result = await this.captures.insertOrGet({
-      sha256,
-      fileName,
-      format: summary.format,
-      gzip: tally.gzip,
-      sizeBytes: tally.sizeBytes,
-      decompressedBytes: summary.decompressedBytes,
-      flowCount: summary.flows,
-      rejectedCount: summary.rejected,
-      rejectedRows: summary.rejectedRows,
-      labelClassCounts: summary.labelClassCounts,
-      protocolCounts: summary.protocolCounts,
-      firstFlowAt: summary.firstStartTime === null ? null : new Date(summary.firstStartTime * 1000),
-      lastFlowAt: summary.lastStartTime === null ? null : new Date(summary.lastStartTime * 1000),
-    });
+    let result: { capture: CaptureEntity; created: boolean };
+    try {
+      result = await this.captures.insertOrGet(captureRow(sha256, fileName, tally, summary));
+    } catch (error) {
+      await this.removeUnclaimedFile(sha256);
+      throw error;
+    }
 
     if (result.created) {
       this.logger.log(
@@ -169,6 +171,32 @@ export class CapturesService {
       );
     }
     return result;
+  }
+
+  /**
+   * Removes the capture file of a row that failed to insert, unless a capture row has the same SHA-256, which a
+   * concurrent upload of the same bytes may have inserted. When that check fails too (database unreachable), the
+   * file is kept and an error logged, because a file without a row only wastes space while a row without its file
+   * breaks every use of that capture.
+   */
+  private async removeUnclaimedFile(sha256: string): Promise<void> {
+    const path = this.artifacts.capturePath(sha256);
+    try {
+      // NOTE: a concurrent upload of the same bytes that has moved its file into place but not yet inserted its row
+      // is not seen here, so that upload's file is removed and its capture row is left without a file.
+      if (await this.captures.findBySha256(sha256)) {
+        return;
+      }
+
+      await this.artifacts.remove(path);
+      this.logger.warn(`Removed ${path} because its capture row failed to insert`);
+    } catch (error) {
+      this.logger.error(
+        `Kept ${path} after its capture row failed to insert, because checking for another capture of the same ` +
+          `bytes failed too; delete the file if no capture has SHA-256 ${sha256}: ${(error as Error).message}`,
+        (error as Error).stack,
+      );
+    }
   }
 
   async get(id: string): Promise<CaptureEntity> {
@@ -200,6 +228,29 @@ export class CapturesService {
     await this.artifacts.remove(this.artifacts.capturePath(capture.sha256.trim()));
     this.logger.log(`Deleted capture ${capture.id}`);
   }
+}
+
+function captureRow(
+  sha256: string,
+  fileName: string,
+  tally: UploadTally,
+  summary: CaptureParseSummary,
+): Omit<CaptureEntity, 'id' | 'createdAt'> {
+  return {
+    sha256,
+    fileName,
+    format: summary.format,
+    gzip: tally.gzip,
+    sizeBytes: tally.sizeBytes,
+    decompressedBytes: summary.decompressedBytes,
+    flowCount: summary.flows,
+    rejectedCount: summary.rejected,
+    rejectedRows: summary.rejectedRows,
+    labelClassCounts: summary.labelClassCounts,
+    protocolCounts: summary.protocolCounts,
+    firstFlowAt: summary.firstStartTime === null ? null : new Date(summary.firstStartTime * 1000),
+    lastFlowAt: summary.lastStartTime === null ? null : new Date(summary.lastStartTime * 1000),
+  };
 }
 
 function toDomainError(error: unknown, fileName: string): unknown {

@@ -41,6 +41,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('request timeout defaults to 6 hours', () => {
+    assert.equal(loadConfig({}).HTTP_REQUEST_TIMEOUT_MS, 21_600_000);
+    assert.equal(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '0' }).HTTP_REQUEST_TIMEOUT_MS, 0);
+    assert.throws(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '-1' }), /HTTP_REQUEST_TIMEOUT_MS="-1"/);
+    assert.throws(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '6h' }), /HTTP_REQUEST_TIMEOUT_MS="6h"/);
+  });
+
   it('accepts no admin key', () => {
     assert.equal(loadConfig({}).FLOW2VEC_ADMIN_KEY, '');
   });

@@ -40,12 +40,20 @@ export class AppConfig {
 
   /** Largest accepted upload in bytes. Default 2 GiB. */
   @Transform(toInt) @IsInt() @Min(1) MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
-  /** Longest accepted capture line in characters. Default 65,536. */
+  /** Maximum capture line length in bytes, line end excluded. A longer line is rejected with 422. Default 65,536. */
   @Transform(toInt) @IsInt() @Min(256) MAX_LINE_LENGTH = 64 * 1024;
   /** Largest accepted ratio of decompressed to compressed size of a gzip upload; stops gzip bombs early. Default 100. */
   @Transform(toInt) @IsInt() @Min(2) MAX_DECOMPRESSION_RATIO = 100;
   /** An upload that sends no byte for this many milliseconds is aborted with 408. Default 30,000. */
   @Transform(toInt) @IsInt() @Min(100) UPLOAD_IDLE_TIMEOUT_MS = 30_000;
+  /**
+   * Maximum time in milliseconds for one HTTP request to arrive, from its first byte to the end of its body
+   * (Node's `server.requestTimeout`). When it runs out, the client gets 408 and the connection is closed. It bounds
+   * how long a client sending slowly but steadily can hold a connection, while UPLOAD_IDLE_TIMEOUT_MS catches an
+   * upload that stops. Node checks it every 30 s, so the 408 can come up to 30 s late. 0 turns the limit off.
+   * Default 21,600,000 (6 hours), enough for 2 GiB at 1 Mbit/s.
+   */
+  @Transform(toInt) @IsInt() @Min(0) HTTP_REQUEST_TIMEOUT_MS = 6 * 3600 * 1000;
   /**
    * Memory budget in MiB for the models the API keeps loaded (HNSW index, unit vectors and vocabulary).
    * The least recently used models are unloaded beyond it; one model larger than the budget is still served.
