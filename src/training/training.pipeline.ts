@@ -66,7 +66,8 @@ export class TrainingPipeline {
       throw new PermanentTrainingError(`Model version ${target.versionId} no longer exists`);
     }
 
-    // A previous attempt may have committed the version and died before BullMQ recorded the job as done.
+    // Another attempt made the version ready: one that died before BullMQ recorded the job as done, or one still
+    // running when the reconciler queued the job again.
     if (version.status === 'ready') {
       await this.completeJob(target.jobId);
       return false;
@@ -83,6 +84,8 @@ export class TrainingPipeline {
     // Two attempts of one version can run at once: when Redis loses a running job, the reconciler queues it again
     // while the first attempt goes on. So each attempt writes its own folder, and only the attempt that makes the
     // version ready moves its folder into place. Failures remove only this attempt's folder.
+    // NOTE: the folder of an attempt whose worker was killed stays until the version becomes ready or the reconciler
+    // fails the job. A cancellation after such an attempt leaves it on disk.
     const attemptDir = this.artifacts.attemptDir(version.id, randomUUID());
     try {
       const temporalSplit = await this.analysis.prepareTemporalSplit(version, signal);
