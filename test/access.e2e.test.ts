@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -313,6 +314,20 @@ describe('access control', () => {
       5_000,
       () => 'the key revoked through the CLI is still accepted: the server did not hear of the revocation',
     );
+
+    const audit = await json(await server.fetch('/api/v1/access/audit?limit=500'));
+    const byCli = audit.items.filter((record: AuditRecord) => record.targetIds.includes(id)).reverse();
+    assert.deepEqual(
+      byCli.map((record: AuditRecord) => [record.actor, record.action, record.request, record.outcome]),
+      [
+        [`cli:${userInfo().username}`, 'keys.create', 'keys-cli create', 'succeeded'],
+        [`cli:${userInfo().username}`, 'keys.revoke', 'keys-cli revoke', 'succeeded'],
+      ],
+    );
+    for (const record of byCli) {
+      assert.equal(record.apiKeyId, null);
+      assert.ok(Math.abs(Date.parse(record.createdAt) - Date.now()) < 60_000, record.createdAt);
+    }
   });
 
   it('keys CLI rejects a missing database', async () => {
@@ -479,7 +494,122 @@ describe('access control', () => {
       [['classification.classify', 'failed', 'FORBIDDEN']],
     );
   });
+
+  it('audit records cancels and deletions', { timeout: 60_000 }, async () => {
+    const writer = await json(await server.fetch('/api/v1/keys/current', { apiKey: keys.writer }));
+    const trainingCaptureId = await uploadCapture(2000, 51);
+    const trainer = { vectorSize: 16, epochs: 1000, minCount: 1, workers: 1, seed: 1 };
+    const created = await json(await post('/api/v1/models', { captureIds: [trainingCaptureId], trainer }, keys.writer));
+    assert.ok(created.job?.id, JSON.stringify(created));
+    const cancel = await server.fetch(`/api/v1/jobs/${created.job.id}/cancel`, { method: 'POST', apiKey: keys.writer });
+    assert.equal(cancel.status, 200, await cancel.clone().text());
+
+    const retrained = await json(
+      await post(`/api/v1/models/${created.model.id}/versions`, { trainer: { epochs: 1000 } }, keys.writer),
+    );
+    assert.ok(retrained.job?.id, JSON.stringify(retrained));
+    const cancelJob = await json(
+      await post(
+        '/graphql',
+        { query: 'mutation($id: ID!) { cancelJob(id: $id) { state } }', variables: { id: retrained.job.id } },
+        keys.writer,
+      ),
+    );
+    assert.equal(cancelJob.data?.cancelJob?.state, 'cancelled', JSON.stringify(cancelJob));
+
+    const unusedCaptureId = await uploadCapture(20, 52);
+    const deleted = await server.fetch(`/api/v1/captures/${unusedCaptureId}`, {
+      method: 'DELETE',
+      apiKey: keys.writer,
+    });
+    assert.equal(deleted.status, 204);
+
+    const audit = await json(await server.fetch('/api/v1/access/audit?limit=500'));
+    for (const [action, request, targetId] of [
+      ['jobs.cancel', 'POST /api/v1/jobs/:id/cancel', created.job.id],
+      ['jobs.cancelJob', 'mutation cancelJob', retrained.job.id],
+      ['captures.delete', 'DELETE /api/v1/captures/:id', unusedCaptureId],
+    ]) {
+      const record = audit.items.find(
+        (item: AuditRecord) => item.action === action && item.targetIds.includes(targetId),
+      );
+      assert.ok(record, `no audit record of ${action} on ${targetId}`);
+      assert.equal(record.request, request, action);
+      assert.equal(record.outcome, 'succeeded', action);
+      assert.equal(record.actor, `api-key:${writer.id}`, action);
+      assert.equal(record.apiKeyName, 'writer for tests', action);
+      assert.ok(Math.abs(Date.parse(record.createdAt) - Date.now()) < 60_000, `${action}: ${record.createdAt}`);
+    }
+  });
+
+  it('write without audit record is refused', async () => {
+    const captureId = await uploadCapture(20, 53);
+    const deleteCapture = () =>
+      server.fetch(`/api/v1/captures/${captureId}`, { method: 'DELETE', apiKey: keys.writer });
+    const auditOf = async (action: string, targetId: string) =>
+      (await json(await server.fetch('/api/v1/access/audit?limit=500'))).items.filter(
+        (record: AuditRecord) => record.action === action && record.targetIds.includes(targetId),
+      );
+
+    // NOT VALID leaves the records already stored unchecked; the constraint applies to new ones.
+    await server.query(
+      `ALTER TABLE audit_records ADD CONSTRAINT test_audit_down
+         CHECK (action NOT IN ('captures.delete', 'jobs.cancelJob')) NOT VALID`,
+    );
+    try {
+      const refused = await deleteCapture();
+      const body = await json(refused);
+      assert.equal(refused.status, 503, JSON.stringify(body));
+      assert.equal(body.code, 'AUDIT_UNAVAILABLE');
+
+      const jobId = randomUUID();
+      const graphql = await json(
+        await post('/graphql', { query: `mutation { cancelJob(id: "${jobId}") { state } }` }, keys.writer),
+      );
+      assert.equal(graphql.errors?.[0]?.extensions?.code, 'AUDIT_UNAVAILABLE', JSON.stringify(graphql));
+      assert.equal(graphql.errors?.[0]?.extensions?.status, 503);
+    } finally {
+      await server.query('ALTER TABLE audit_records DROP CONSTRAINT test_audit_down');
+    }
+    assert.equal((await server.fetch(`/api/v1/captures/${captureId}`)).status, 200, 'deleted without a record');
+    assert.deepEqual(await auditOf('captures.delete', captureId), []);
+
+    // The record is stored before the write, so one whose outcome cannot be stored still shows who did what and when.
+    await server.query(
+      `ALTER TABLE audit_records ADD CONSTRAINT test_outcome_down
+         CHECK (action <> 'captures.delete' OR outcome = 'started') NOT VALID`,
+    );
+    try {
+      assert.equal((await deleteCapture()).status, 204);
+    } finally {
+      await server.query('ALTER TABLE audit_records DROP CONSTRAINT test_outcome_down');
+    }
+    const records = await auditOf('captures.delete', captureId);
+    assert.equal(records.length, 1, JSON.stringify(records));
+    assert.equal(records[0].outcome, 'started');
+    assert.equal(records[0].apiKeyName, 'writer for tests');
+  });
+
+  async function uploadCapture(rows: number, seed: number): Promise<string> {
+    const form = new FormData();
+    form.append('file', new Blob([captureText(rows, seed)]), `audit-${seed}.binetflow`);
+    const response = await server.fetch('/api/v1/captures', { method: 'POST', body: form, apiKey: keys.writer });
+    const body = await json(response);
+    assert.equal(response.status, 201, JSON.stringify(body));
+    return body.id;
+  }
 });
+
+interface AuditRecord {
+  actor: string;
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+  action: string;
+  request: string;
+  targetIds: string[];
+  outcome: string;
+  createdAt: string;
+}
 
 /** Builds a small binetflow capture: `rows` flows over eight hosts, offset by `seed` so that each call's bytes differ. */
 function captureText(rows: number, seed: number, extraSource?: string): string {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { FileHandle, open, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import IORedis from 'ioredis';
 import { json, startTestServer, TestServer, waitFor, WorkerProcess } from './support/test-server';
 
@@ -31,6 +34,20 @@ function plantedCapture(flows: number): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Deletes every Redis key under `prefix`, as a Redis that lost its data would; returns how many there were. */
+async function deleteQueueKeys(prefix: string): Promise<number> {
+  const redis = new IORedis({ host: '127.0.0.1', port: 6379 });
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) {
+      await redis.del(...keys);
+    }
+    return keys.length;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Settings that keep one worker thread busy for several seconds on the planted capture. */
@@ -255,6 +272,129 @@ describe('training pipeline', () => {
     const next = await server.startWorker();
     await waitForJob(created.job.id, (job) => job.state === 'completed', 'was not resumed');
     await next.kill('SIGTERM');
+  });
+
+  it('lost Redis keys: one ready version with files', { timeout: 300_000 }, async (t) => {
+    const first = await server.startWorker();
+    const created = await json(
+      await post('/api/v1/models', { name: 'redis loss', captureIds: [captureId], trainer: LONG_TRAINER }),
+    );
+    const jobId = created.job.id;
+    // A model's first version has the model's id.
+    const versionId = created.model.id;
+    await waitForJob(jobId, (job) => job.phase === 'training', 'never reached training');
+
+    // The reconciler leaves alone a job younger than a minute, because its API call may still be queueing it.
+    await server.query(`UPDATE jobs SET "createdAt" = now() - interval '10 minutes' WHERE id = $1`, [jobId]);
+    assert.ok((await deleteQueueKeys(server.queuePrefix)) > 0, 'the queue had no keys to delete');
+
+    // The first worker goes on training. Its reconciler queues the job again, and a second worker starts the new
+    // attempt, so two attempts of one version run at once.
+    await waitForJob(jobId, (job) => job.state === 'queued', 'was not queued again after its Redis keys were lost');
+    const second = await server.startWorker();
+    // An attempt ends completed, stopped or failed; one that starts after the other made the version ready is skipped.
+    const ended = (worker: WorkerProcess) =>
+      new RegExp(`Job ${jobId} (completed|stopped|failed for|is no longer queued)`).test(worker.output())
+        ? true
+        : undefined;
+    await waitFor(
+      async () => {
+        const response = await server.fetch(`/api/v1/jobs/${jobId}`).catch((error: Error) => {
+          throw new Error(`GET job failed: ${String(error.cause ?? error)}\n${server.output().slice(-3000)}`);
+        });
+        assert.equal(response.status, 200, 'job status is not readable while Redis has lost the job');
+        assert.match((await json(response)).state, /^(queued|active|completed)$/);
+        return ended(first) && ended(second);
+      },
+      240_000,
+      () =>
+        `both attempts did not end\nfirst:\n${first.output().slice(-2000)}\nsecond:\n${second.output().slice(-2000)}`,
+    );
+    await Promise.all([first.kill('SIGTERM'), second.kill('SIGTERM')]);
+    for (const [name, worker] of [
+      ['first', first],
+      ['second', second],
+    ] as const) {
+      const lines = worker
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(jobId) && !line.includes('could not renew lock'));
+      t.diagnostic(`${name} worker: ${lines.map((line) => line.replace(/^.*?(LOG|WARN|ERROR) /, '')).join(' | ')}`);
+    }
+
+    const job = await getJson(`/api/v1/jobs/${jobId}`);
+    assert.equal(job.state, 'completed', JSON.stringify(job));
+    const versions = await getJson(`/api/v1/models/${created.model.id}/versions`);
+    assert.deepEqual(
+      versions.map((version: { status: string }) => version.status),
+      ['ready'],
+    );
+    assert.deepEqual((await readdir(join(server.dataDir, 'models', versionId))).sort(), [
+      'index.hnsw',
+      'projection.json',
+      'vectors.f32',
+    ]);
+    const models = await readdir(join(server.dataDir, 'models'));
+    assert.deepEqual(
+      models.filter((name) => name.startsWith(`${versionId}.`)),
+      [],
+      'an attempt folder was left behind',
+    );
+    const token = '10.1.0.1|192.0.2.8|53|udp';
+    const similar = await server.fetch(
+      `/api/v1/models/${created.model.id}/similar?token=${encodeURIComponent(token)}&k=3`,
+    );
+    assert.equal(similar.status, 200, await similar.text());
+  });
+
+  it('transient failure is retried after a delay', { timeout: 120_000 }, async () => {
+    // The capture reads as empty once, as a file on a shared volume can while it is being restored. A FIFO replaces
+    // the file: the first attempt opens it, the real file is put back, and closing the FIFO gives that attempt an
+    // empty read. The retry opens the real file.
+    const [{ sha256 }] = await server.query<{ sha256: string }>('SELECT sha256 FROM captures WHERE id = $1', [
+      captureId,
+    ]);
+    const path = join(server.dataDir, 'captures', sha256.trim());
+    await rename(path, `${path}.saved`);
+    let restored = false;
+    let fifo: FileHandle | undefined;
+    const worker = await server.startWorker();
+    try {
+      await promisify(execFile)('mkfifo', [path]);
+      const created = await json(
+        await post('/api/v1/models', {
+          name: 'transient failure',
+          captureIds: [captureId],
+          trainer: { vectorSize: 8, epochs: 1, workers: 1, seed: 5 },
+        }),
+      );
+      // Opening a FIFO for writing without blocking succeeds once a reader has opened it.
+      fifo = await waitFor(
+        () => open(path, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined),
+        60_000,
+        () => `the worker never opened the capture:\n${worker.output().slice(-2000)}`,
+      );
+      await rename(`${path}.saved`, path);
+      restored = true;
+      const failedAt = Date.now();
+      await fifo.close();
+      fifo = undefined;
+
+      const job = await waitForJob(created.job.id, (job) => ['completed', 'failed'].includes(job.state), 'did not end');
+      assert.equal(job.state, 'completed', job.error);
+      assert.equal(job.attempts, 2);
+      assert.match(worker.output(), new RegExp(`Job ${created.job.id} attempt 1 failed, retrying: Capture is empty`));
+      // RETRY_DELAY_MS is 500 on this server, and the first retry waits that long after the failure.
+      const delay = Date.parse(job.startedAt) - failedAt;
+      assert.ok(delay >= 500, `the retry started ${delay} ms after the failure`);
+      assert.equal((await getJson(`/api/v1/models/${created.model.id}`)).status, 'ready');
+    } finally {
+      await fifo?.close();
+      if (!restored) {
+        await rename(`${path}.saved`, path);
+      }
+      await worker.kill('SIGTERM');
+    }
   });
 
   it('permanent failure is not retried', async () => {

@@ -106,6 +106,76 @@ describe('vocabulary search', () => {
     }
   });
 
+  it('SQL-shaped text matches only itself', async () => {
+    const orClause = `' OR 1=1 --`;
+    const dropTable = `'); DROP TABLE tokens; --`;
+    const planted = [`${orClause}|192.0.2.1|80|tcp`, `x${dropTable}|192.0.2.2|80|tcp`];
+    await server.query(
+      `INSERT INTO tokens ("modelId", "tokenId", token, count, "labelCounts", "labelClass")
+       SELECT $1, 20000 + i, ($2::text[])[i], 1, '{}', 'Background' FROM generate_series(1, 2) AS i`,
+      [fixture.modelId, planted],
+    );
+    const countTokens = async () =>
+      (
+        await server.query<{ n: number }>('SELECT count(*)::int AS n FROM tokens WHERE "modelId" = $1', [
+          fixture.modelId,
+        ])
+      )[0].n;
+    const tokensBefore = await countTokens();
+
+    const cases: [Record<string, string>, string[]][] = [
+      [{ prefix: orClause }, [planted[0]]],
+      [{ contains: orClause }, [planted[0]]],
+      [{ contains: dropTable }, [planted[1]]],
+      [{ prefix: dropTable }, []],
+      [{ prefix: orClause, labelClass: 'Botnet' }, []],
+      [{ contains: `' OR '1'='1` }, []],
+      [{ contains: `%' OR token LIKE '%` }, []],
+      [{ prefix: `\\' OR 1=1; --` }, []],
+      [{ contains: `'; SELECT pg_sleep(5); --` }, []],
+    ];
+    for (const [parameters, expected] of cases) {
+      const query = new URLSearchParams({ ...parameters, limit: '500' }).toString();
+      const { status, body } = await search(query);
+      assert.equal(status, 200, `${query}: ${JSON.stringify(body)}`);
+      assert.equal(body.total, expected.length, query);
+      assert.deepEqual(
+        body.items.map((t: { token: string }) => t.token),
+        expected,
+        query,
+      );
+    }
+
+    for (const cidr of [orClause, `10.0.0.0/8${dropTable}`, `10.0.0.0/8' OR '1'='1`]) {
+      const { status, body } = await search(new URLSearchParams({ cidr }).toString());
+      assert.equal(status, 400, `cidr=${cidr}: ${JSON.stringify(body)}`);
+      assert.match(body.message, /cidr must be an address range/, cidr);
+    }
+
+    const response = await server.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query($id: ID!, $text: String!) { vocabulary(modelId: $id, contains: $text) { items { token } } }',
+        variables: { id: fixture.modelId, text: dropTable },
+      }),
+    });
+    const graphql = await json(response);
+    assert.equal(graphql.errors, undefined, JSON.stringify(graphql.errors));
+    assert.deepEqual(
+      graphql.data.vocabulary.items.map((t: { token: string }) => t.token),
+      [planted[1]],
+    );
+
+    assert.equal(await countTokens(), tokensBefore, 'a search changed the tokens table');
+    for (const table of ['tokens', 'models', 'model_versions', 'jobs', 'api_keys', 'audit_records']) {
+      const [{ found }] = await server.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
+        table,
+      ]);
+      assert.equal(found, table, `table ${table} is gone`);
+    }
+  });
+
   it('graphql vocabulary matches REST', async () => {
     const rest = await search('prefix=147.32.84.165&limit=5');
     const response = await server.fetch('/graphql', {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length } from 'class-validator';
 import { ACCESS_ROLES, AccessRole, ApiKeyEntity } from '../entities/api-key.entity';
-import type { AuditRecordEntity } from '../entities/audit-record.entity';
+import type { AuditOutcome, AuditRecordEntity } from '../entities/audit-record.entity';
 import type { AccessRoute } from './route-table.service';
 
 export class ApiKeyCreateDto {
@@ -50,12 +50,25 @@ export class ApiKeyCurrentDto {
 export class AuditRecordResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() createdAt: Date;
-  @ApiProperty({ format: 'uuid' }) apiKeyId: string;
-  @ApiProperty() apiKeyName: string;
+  @ApiProperty({
+    example: 'api-key:3f6c4a0e-2b1d-4c8e-9a7f-5d2e1b0c9a8f',
+    description: 'Who made the write: `api-key:<key id>` for an API request, `cli:<OS user name>` for the keys CLI',
+  })
+  actor: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Null for the keys CLI' })
+  apiKeyId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Null for the keys CLI' })
+  apiKeyName: string | null;
   @ApiProperty({ example: 'captures.upload' }) action: string;
   @ApiProperty({ example: 'POST /api/v1/captures' }) request: string;
   @ApiProperty({ type: [String], description: 'Ids the request named or created' }) targetIds: string[];
-  @ApiProperty({ enum: ['succeeded', 'failed'] }) outcome: 'succeeded' | 'failed';
+  @ApiProperty({
+    enum: ['started', 'succeeded', 'failed'],
+    description:
+      '`started` while the write runs, and afterwards when its outcome could not be stored (the server stopped or ' +
+      'the database failed during the write), so the write may or may not have taken effect',
+  })
+  outcome: AuditOutcome;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'CAPTURE_UNREADABLE' }) errorCode: string | null;
 
   static from(entity: AuditRecordEntity): AuditRecordResponseDto {

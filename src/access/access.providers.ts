@@ -5,6 +5,7 @@ import { AccessGuard } from './access.guard';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { AuditRecordRepository } from './audit-record.repository';
+import { AuditTrail } from './audit-trail.service';
 import { AuditInterceptor } from './audit.interceptor';
 import { KeyRevocationListener } from './key-revocation.listener';
 import { KeysController } from './keys.controller';
@@ -20,6 +21,7 @@ export const ACCESS_CONTROLLERS: Type[] = [KeysController, AccessController];
 export const ACCESS_PROVIDERS: Provider[] = [
   ApiKeyRepository,
   AuditRecordRepository,
+  AuditTrail,
   RateLimitRepository,
   ApiKeyService,
   KeyRevocationListener,

@@ -1,64 +1,51 @@
-import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { catchError, from, mergeMap, Observable } from 'rxjs';
 import { Reflector } from '@nestjs/core';
-import { DomainError } from '../common/domain-error';
 import { isAuditedWrite } from './access-policy';
-import { handlerRequest, HandlerRequest } from './access-request';
-import { AuditRecordRepository } from './audit-record.repository';
+import { handlerRequest } from './access-request';
+import { AuditTrail } from './audit-trail.service';
 
 /**
  * Records every write that passed the access guard: requests to routes that require the writer or admin role, and
- * requests that `AuditWhen` marks as writes on reader routes (see `isAuditedWrite`). The record is stored before the response is sent, so a client that saw a write
- * succeed can find its record. Requests the guard rejected never reach this interceptor.
+ * requests that `AuditWhen` marks as writes on reader routes (see `isAuditedWrite`). The record is stored before the
+ * handler runs, and a request whose record cannot be stored gets a 503 without running. Its outcome is stored
+ * before the response is sent, so a client that saw a write succeed can find its record. Requests the guard rejected
+ * never reach this interceptor.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  private readonly logger = new Logger(AuditInterceptor.name);
-
   constructor(
-    private readonly records: AuditRecordRepository,
+    private readonly trail: AuditTrail,
     private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const handler = handlerRequest(context);
+    const principal = handler?.request.accessPrincipal;
     if (
-      !handler?.request.accessPrincipal ||
+      !handler ||
+      !principal ||
       !isAuditedWrite(this.reflector, [context.getHandler(), context.getClass()], handler.operation, handler.request)
     ) {
       return next.handle();
     }
 
-    const action = `${actionScope(context.getClass().name)}.${context.getHandler().name}`;
-    return next.handle().pipe(
-      mergeMap((result) => from(this.record(handler, action, result, null).then(() => result))),
-      catchError((error: unknown) =>
-        from(this.record(handler, action, undefined, error).then(() => Promise.reject(error))),
+    const entry = {
+      actor: `api-key:${principal.keyId}`,
+      apiKeyId: principal.keyId,
+      apiKeyName: principal.keyName,
+      action: `${actionScope(context.getClass().name)}.${context.getHandler().name}`,
+      request: handler.description,
+      targetIds: [...new Set(idsIn(handler.args))],
+    };
+    return from(this.trail.start(entry)).pipe(
+      mergeMap((started) =>
+        next.handle().pipe(
+          mergeMap((result) => from(this.trail.finish(started, null, idsIn(result)).then(() => result))),
+          catchError((error: unknown) => from(this.trail.finish(started, error, []).then(() => Promise.reject(error)))),
+        ),
       ),
     );
-  }
-
-  private async record(handler: HandlerRequest, action: string, result: unknown, error: unknown): Promise<void> {
-    const principal = handler.request.accessPrincipal!;
-    const targetIds = [...new Set([...idsIn(handler.args), ...idsIn(result)])];
-    const failed = error !== null;
-
-    try {
-      await this.records.insert({
-        apiKeyId: principal.keyId,
-        apiKeyName: principal.keyName,
-        action,
-        request: handler.description,
-        targetIds,
-        outcome: failed ? 'failed' : 'succeeded',
-        errorCode: failed ? errorCode(error) : null,
-      });
-    } catch (insertError) {
-      this.logger.error(
-        `Failed to store the audit record of ${action} by API key ${principal.keyId} on [${targetIds.join(', ')}]`,
-        insertError instanceof Error ? insertError.stack : String(insertError),
-      );
-    }
   }
 }
 
@@ -83,13 +70,4 @@ function idsIn(value: unknown, depth = 0): string[] {
     }
     return idsIn(inner, depth + 1);
   });
-}
-
-function errorCode(error: unknown): string {
-  if (error instanceof DomainError) {
-    return error.code;
-  }
-
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' ? `HTTP_${status}` : 'INTERNAL_ERROR';
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, ReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { AppConfig } from '../config/app-config';
@@ -34,18 +34,59 @@ export class ArtifactRepository {
     return join(this.root, 'models', versionId);
   }
 
+  /**
+   * Returns the folder for the files of one training attempt, beside the version's folder. Nothing reads it until
+   * `publishAttempt` renames it to the version's folder, so attempts of one version never write each other's files.
+   */
+  attemptDir(versionId: string, attemptId: string): string {
+    return join(this.root, 'models', `${versionId}.attempt-${attemptId}`);
+  }
+
+  /**
+   * Replaces the version's folder with an attempt's folder. The caller makes sure that no ready version uses the
+   * version's folder, which holds only files of an earlier attempt that never made the version ready.
+   */
+  async publishAttempt(attemptDir: string, versionId: string): Promise<void> {
+    await rm(this.modelDir(versionId), { recursive: true, force: true });
+    await rename(attemptDir, this.modelDir(versionId));
+  }
+
+  /** Removes the folders of every attempt of a version, running or not: call it only when none may publish. */
+  async removeAttempts(versionId: string): Promise<void> {
+    const prefix = `${versionId}.attempt-`;
+    const names = await readdir(join(this.root, 'models')).catch(() => [] as string[]);
+    for (const name of names.filter((entry) => entry.startsWith(prefix))) {
+      await rm(join(this.root, 'models', name), { recursive: true, force: true });
+    }
+  }
+
   /** Vectors as raw little-endian float32, row-major: vocabulary size × vector size, row i is token id i. */
   vectorsPath(versionId: string): string {
-    return join(this.modelDir(versionId), 'vectors.f32');
+    return this.vectorsFile(this.modelDir(versionId));
   }
 
   indexPath(versionId: string): string {
-    return join(this.modelDir(versionId), 'index.hnsw');
+    return this.indexFile(this.modelDir(versionId));
   }
 
   /** The model's 2-D map of its most frequent tokens, as JSON. */
   projectionPath(modelId: string): string {
-    return join(this.modelDir(modelId), 'projection.json');
+    return this.projectionFile(this.modelDir(modelId));
+  }
+
+  /** Returns the path of the vectors file in a version's or an attempt's folder. */
+  vectorsFile(directory: string): string {
+    return join(directory, 'vectors.f32');
+  }
+
+  /** Returns the path of the HNSW index file in a version's or an attempt's folder. */
+  indexFile(directory: string): string {
+    return join(directory, 'index.hnsw');
+  }
+
+  /** Returns the path of the 2-D map file in a version's or an attempt's folder. */
+  projectionFile(directory: string): string {
+    return join(directory, 'projection.json');
   }
 
   /** A fresh path under `tmp/` for a file that is renamed into place once complete. */

@@ -20,7 +20,8 @@ export type DomainErrorCode =
   | 'API_KEY_NOT_FOUND'
   | 'JOB_FINISHED'
   | 'RESULT_NOT_AVAILABLE'
-  | 'VECTORS_UNREADABLE';
+  | 'VECTORS_UNREADABLE'
+  | 'AUDIT_UNAVAILABLE';
 
 /** A failure with a stable code and a message that names the bad value and what to do about it. */
 export class DomainError extends Error {

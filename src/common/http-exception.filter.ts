@@ -29,6 +29,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'UPLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case 'INDEX_UNAVAILABLE':
+    case 'AUDIT_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;
     case 'UNAUTHENTICATED':
       return HttpStatus.UNAUTHORIZED;

@@ -16,7 +16,8 @@ const ENQUEUE_GRACE_MS = 60_000;
  * - a job that Redis no longer has (Redis lost its keys) is queued again, unless it is a training job whose
  *   version is already ready;
  * - a job that BullMQ failed without a worker recording it (its worker died more often than BullMQ allows) is
- *   marked failed, and its files are removed (a training job's version folder, a classification job's CSV);
+ *   marked failed, and its files are removed (a training job's version and attempt folders, unless the version is
+ *   ready, or a classification job's CSV);
  * - a job shown as active that BullMQ has as waiting (its worker died and BullMQ moved it back) is shown queued.
  * It runs at start and then once per job lock duration, so no job stays active after its worker is gone.
  */
@@ -126,11 +127,15 @@ export class JobReconciler implements OnApplicationBootstrap, OnApplicationShutd
     if (job.kind === 'classify') {
       await this.results.remove(job.id);
     } else {
-      await this.models.transitionVersion(undefined, job.versionId, ['queued', 'training'], {
+      const versionFailed = await this.models.transitionVersion(undefined, job.versionId, ['queued', 'training'], {
         status: 'failed',
         error: reason,
       });
-      await this.artifacts.remove(this.artifacts.modelDir(job.versionId));
+      // A version that another attempt made ready keeps its files.
+      if (versionFailed) {
+        await this.artifacts.remove(this.artifacts.modelDir(job.versionId));
+        await this.artifacts.removeAttempts(job.versionId);
+      }
     }
     if (changed) {
       this.logger.error(`Job ${job.id} of model ${job.modelId} failed: ${reason}`);

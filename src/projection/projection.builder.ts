@@ -47,7 +47,13 @@ export class ProjectionBuilder {
     modelId: string,
     vectors: Float32Array,
     entries: VocabularyEntry[],
-    options: { seed: number; signal: AbortSignal; onProgress: (fraction: number) => void },
+    options: {
+      seed: number;
+      signal: AbortSignal;
+      onProgress: (fraction: number) => void;
+      /** Folder to write `projection.json` into. Default: the version's folder, `ArtifactRepository.modelDir`. */
+      directory?: string;
+    },
   ): Promise<void> {
     const settings: ProjectionSettings = {
       ...DEFAULT_PROJECTION_SETTINGS,
@@ -75,9 +81,10 @@ export class ProjectionBuilder {
     }
 
     const file = projectionFile(modelId, settings, entries, tokenCount, coordinates);
-    await this.artifacts.writeAtomically(this.artifacts.projectionPath(modelId), (path) =>
-      writeFile(path, JSON.stringify(file)),
-    );
+    const finalPath = options.directory
+      ? this.artifacts.projectionFile(options.directory)
+      : this.artifacts.projectionPath(modelId);
+    await this.artifacts.writeAtomically(finalPath, (path) => writeFile(path, JSON.stringify(file)));
     const seconds = (performance.now() - started) / 1000;
     this.logger.log(`Model ${modelId}: projected ${tokenCount} tokens to 2-D in ${seconds.toFixed(1)} s`);
   }

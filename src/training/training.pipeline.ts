@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { CaptureRepository } from '../captures/capture.repository';
@@ -56,8 +57,8 @@ export class TrainingPipeline {
 
   /**
    * Trains the version and marks it ready together with its vocabulary and the job's completion, in one
-   * transaction. Any failure removes the version's files; the version is never visible as ready with parts missing.
-   * Returns false when an earlier attempt had already made the version ready.
+   * transaction. Any failure removes this attempt's files; the version is never visible as ready with parts missing.
+   * Returns false when another attempt made the version ready, before this one started or while it ran.
    */
   async run(target: TrainingTarget, report: ProgressReporter, signal: AbortSignal): Promise<boolean> {
     const version = await this.models.findVersionById(target.versionId);
@@ -65,8 +66,10 @@ export class TrainingPipeline {
       throw new PermanentTrainingError(`Model version ${target.versionId} no longer exists`);
     }
 
-    // A previous attempt may have committed the version and died before BullMQ recorded the job as done.
+    // Another attempt made the version ready: one that died before BullMQ recorded the job as done, or one still
+    // running when the reconciler queued the job again.
     if (version.status === 'ready') {
+      await this.completeJob(target.jobId);
       return false;
     }
 
@@ -78,14 +81,18 @@ export class TrainingPipeline {
       throw new JobCancelledError(target.jobId);
     }
 
-    // Files of an attempt that died without cleaning up are removed before this attempt writes its own.
-    await this.artifacts.remove(this.artifacts.modelDir(version.id));
+    // Two attempts of one version can run at once: when Redis loses a running job, the reconciler queues it again
+    // while the first attempt goes on. So each attempt writes its own folder, and only the attempt that makes the
+    // version ready moves its folder into place. Failures remove only this attempt's folder.
+    // NOTE: the folder of an attempt whose worker was killed stays until the version becomes ready or the reconciler
+    // fails the job. A cancellation after such an attempt leaves it on disk.
+    const attemptDir = this.artifacts.attemptDir(version.id, randomUUID());
     try {
       const temporalSplit = await this.analysis.prepareTemporalSplit(version, signal);
       const built = await this.readCorpus(version, report, signal, temporalSplit);
       const vectors = await this.train(version, built, report, signal);
-      const index = await this.writeArtifacts(version, vectors, report, signal);
-      await this.project(version, vectors, built, report, signal);
+      const index = await this.writeArtifacts(version, attemptDir, vectors, report, signal);
+      await this.project(version, attemptDir, vectors, built, report, signal);
       const analysis = await this.analysis.run(
         version,
         built.vocabulary.entries,
@@ -95,12 +102,23 @@ export class TrainingPipeline {
         (phase, fraction) => report(phase, { fraction: phaseFraction(phase, fraction) }),
         signal,
       );
-      await this.save(target, version, built, report, analysis);
-      return true;
+      return await this.save(target, version, attemptDir, built, report, analysis);
     } catch (error) {
-      await this.artifacts.remove(this.artifacts.modelDir(version.id));
       throw error instanceof TrainingCancelledError || signal.aborted ? (signal.reason ?? error) : error;
+    } finally {
+      await this.artifacts.remove(attemptDir);
     }
+  }
+
+  /** Marks the job completed for a version that an earlier attempt made ready. */
+  private async completeJob(jobId: string): Promise<void> {
+    await this.jobs.transition(jobId, ['queued', 'active'], {
+      state: 'completed',
+      phase: 'done',
+      progress: { fraction: 1 },
+      error: null,
+      finishedAt: new Date(),
+    });
   }
 
   private async readCorpus(
@@ -203,15 +221,16 @@ export class TrainingPipeline {
 
   private async writeArtifacts(
     version: ModelVersionEntity,
+    attemptDir: string,
     vectors: Float32Array,
     report: ProgressReporter,
     signal: AbortSignal,
   ): Promise<VectorIndex> {
     const { vectorSize, seed } = version.definition.trainer;
-    await mkdir(this.artifacts.modelDir(version.id), { recursive: true });
+    await mkdir(attemptDir, { recursive: true });
 
     report('indexing', { fraction: phaseFraction('indexing', 0) });
-    await this.artifacts.writeAtomically(this.artifacts.vectorsPath(version.id), (path) =>
+    await this.artifacts.writeAtomically(this.artifacts.vectorsFile(attemptDir), (path) =>
       writeFile(path, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength)),
     );
 
@@ -219,13 +238,14 @@ export class TrainingPipeline {
       signal.throwIfAborted();
       report('indexing', { fraction: phaseFraction('indexing', fraction / 2) });
     });
-    await this.artifacts.writeAtomically(this.artifacts.indexPath(version.id), (path) => index.writeTo(path));
+    await this.artifacts.writeAtomically(this.artifacts.indexFile(attemptDir), (path) => index.writeTo(path));
     return index;
   }
 
   /** Writes the 2-D map; it takes the second half of the indexing phase's progress. */
   private async project(
     version: ModelVersionEntity,
+    attemptDir: string,
     vectors: Float32Array,
     built: BuiltCorpus,
     report: ProgressReporter,
@@ -234,23 +254,31 @@ export class TrainingPipeline {
     await this.projections.build(version.id, vectors, built.vocabulary.entries, {
       seed: version.definition.trainer.seed,
       signal,
+      directory: attemptDir,
       onProgress: (fraction) => report('indexing', { fraction: phaseFraction('indexing', 0.5 + fraction / 2) }),
     });
   }
 
+  /**
+   * Marks the version ready with its vocabulary and analysis, completes the job and moves this attempt's folder into
+   * place, in one transaction. Returns false when another attempt made the version ready first.
+   */
   private async save(
     target: TrainingTarget,
     version: ModelVersionEntity,
+    attemptDir: string,
     built: BuiltCorpus,
     report: ProgressReporter,
     analysis: ModelAnalysisResult,
-  ): Promise<void> {
+  ): Promise<boolean> {
     report('saving', { fraction: phaseFraction('saving', 0) });
     const sentenceCount = built.corpus.sentenceOffsets.length - 1;
 
-    await this.vocabularies.transaction(async (manager) => {
-      // The version row is locked first, as a cancellation locks it, so exactly one of the two takes effect.
-      const ready = await this.models.transitionVersion(manager, version.id, ['training'], {
+    const published = await this.vocabularies.transaction(async (manager) => {
+      // The version row is locked first, as a cancellation locks it, so exactly one of the two takes effect. The
+      // version is `queued` when the reconciler queued this job again after Redis lost it. This attempt's work is
+      // complete, so it wins over the attempt that the new queue entry starts.
+      const ready = await this.models.transitionVersion(manager, version.id, ['queued', 'training'], {
         status: 'ready',
         vocabularySize: built.vocabulary.entries.length,
         corpusWords: built.corpus.words.length,
@@ -259,7 +287,7 @@ export class TrainingPipeline {
         readyAt: new Date(),
       });
       if (!ready) {
-        throw new JobCancelledError(target.jobId);
+        return false;
       }
 
       await this.vocabularies.deleteVersion(manager, version.id);
@@ -268,11 +296,33 @@ export class TrainingPipeline {
       await this.analysis.save(manager, version.id, analysis);
       await this.jobs.transition(
         target.jobId,
-        ['active'],
+        ['queued', 'active'],
         { state: 'completed', phase: 'done', progress: { fraction: 1 }, error: null, finishedAt: new Date() },
         manager,
       );
+      // Last, so that only the commit can fail once the folder is in place. A folder left by a failed commit
+      // belongs to a version that is not ready, and the next attempt's publish replaces it.
+      await this.artifacts.publishAttempt(attemptDir, version.id);
+      return true;
     });
+
+    if (!published) {
+      const current = await this.models.findVersionById(version.id);
+      if (current?.status !== 'ready') {
+        throw new JobCancelledError(target.jobId);
+      }
+
+      this.logger.warn(
+        `Model ${version.modelId} version ${version.version}: another attempt of job ${target.jobId} made it ready ` +
+          'first; this attempt is discarded',
+      );
+      return false;
+    }
+
+    // Folders of attempts that died without removing them; an attempt still running fails to write and is retried,
+    // and its retry finds the version ready.
+    await this.artifacts.removeAttempts(version.id);
+    return true;
   }
 }
 
