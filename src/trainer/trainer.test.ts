@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { before, test } from 'node:test';
 
 import { Xoshiro128 } from './random';
+import { SIMD_KERNEL_PATH } from './simd-kernel';
 import {
   assertTrainerFits,
   DEFAULT_TRAINER_SETTINGS,
@@ -10,10 +13,18 @@ import {
   TrainingCancelledError,
   trainVectors,
 } from './trainer';
-import { TrainerProgress, TrainerSettings, TrainingCorpus } from './trainer.types';
+import { TrainerKernelName, TrainerProgress, TrainerSettings, TrainingCorpus } from './trainer.types';
 
 const GROUPS = 10;
 const TOKENS_PER_GROUP = 8;
+const KERNELS: TrainerKernelName[] = ['reference', 'simd'];
+
+before(() => {
+  // `npm test` compiles only TypeScript, so build the WebAssembly kernel here when `npm run build` has not.
+  if (!existsSync(SIMD_KERNEL_PATH)) {
+    execFileSync('npm', ['run', '--silent', 'build:kernel'], { stdio: 'inherit' });
+  }
+});
 
 /**
  * Builds a corpus of `groups` groups of `tokensPerGroup` tokens. Each sentence draws its words from one group only,
@@ -90,14 +101,16 @@ test('trainVectors with one worker and one seed is deterministic', async () => {
   assert.notDeepEqual(otherSeed.vectors, first.vectors);
 });
 
-test('trainVectors separates planted groups on two workers', async () => {
-  const corpus = plantedCorpus(2000, 20);
+for (const kernel of KERNELS) {
+  test(`trainVectors separates planted groups on two workers, ${kernel} kernel`, async () => {
+    const corpus = plantedCorpus(2000, 20);
 
-  const result = await trainVectors(corpus, settings({ workers: 2 }), { kernel: 'reference' });
+    const result = await trainVectors(corpus, settings({ workers: 2 }), { kernel });
 
-  assert.equal(result.vectors.length, GROUPS * TOKENS_PER_GROUP * 32);
-  assert.ok(groupPrecisionAt5(result.vectors, 32) >= 0.9, `precision@5 ${groupPrecisionAt5(result.vectors, 32)}`);
-});
+    assert.equal(result.vectors.length, GROUPS * TOKENS_PER_GROUP * 32);
+    assert.ok(groupPrecisionAt5(result.vectors, 32) >= 0.9, `precision@5 ${groupPrecisionAt5(result.vectors, 32)}`);
+  });
+}
 
 test('trainVectors separates planted groups with per-pair negatives', async () => {
   const corpus = plantedCorpus(2000, 20);
