@@ -144,21 +144,67 @@ test('epoch loss is finite and decreasing', async () => {
   }
 });
 
-test('progress reports words, alpha and losses', async () => {
-  const corpus = plantedCorpus(500, 20);
+test('progress follows epochs and alpha decay', async () => {
+  // About a second of training on the reference kernel, so the 250 ms progress timer fires while epochs run.
+  const corpus = plantedCorpus(6000, 20);
+  const wordsPerEpoch = corpus.words.length;
+  const trainerSettings = settings({ epochs: 3, alpha: 0.05, minAlpha: 0.001 });
+  const { epochs, alpha, minAlpha } = trainerSettings;
+  const wordsTotal = wordsPerEpoch * epochs;
   const reports: TrainerProgress[] = [];
 
-  await trainVectors(corpus, settings({ epochs: 3 }), { kernel: 'reference', onProgress: (p) => reports.push(p) });
+  const result = await trainVectors(corpus, trainerSettings, {
+    kernel: 'reference',
+    onProgress: (progress) => reports.push(progress),
+  });
 
   const last = reports[reports.length - 1];
-  assert.equal(last.wordsDone, corpus.words.length * 3);
-  assert.equal(last.wordsTotal, corpus.words.length * 3);
-  assert.equal(last.epochLosses.length, 3);
+  const during = reports.slice(0, -1);
+  assert.ok(during.length >= 1, 'no progress report while training ran');
+  assert.equal(last.epoch, epochs);
+  assert.equal(last.wordsDone, wordsTotal);
   assert.ok(last.wordsPerSecond > 0);
-  for (const report of reports) {
-    assert.ok(report.alpha >= DEFAULT_TRAINER_SETTINGS.minAlpha, `alpha ${report.alpha}`);
-    assert.ok(report.alpha <= DEFAULT_TRAINER_SETTINGS.alpha, `alpha ${report.alpha}`);
-    assert.ok(report.wordsDone <= report.wordsTotal);
+  assert.ok(Math.abs(last.alpha - minAlpha) < 1e-12, `final alpha ${last.alpha}`);
+  assert.deepEqual(last.epochLosses, result.epochLosses);
+
+  let previous = reports[0];
+  for (const report of during) {
+    const where = `report at epoch ${report.epoch}, ${report.wordsDone} words`;
+    assert.equal(report.epochs, epochs);
+    assert.equal(report.wordsTotal, wordsTotal);
+    assert.ok(report.epoch >= previous.epoch, `${where}: epoch went back from ${previous.epoch}`);
+    assert.ok(report.wordsDone >= previous.wordsDone, `${where}: words went back from ${previous.wordsDone}`);
+    assert.ok(report.epoch < epochs, where);
+    assert.ok(report.wordsDone >= report.epoch * wordsPerEpoch, `${where}: words before the epoch's start`);
+    assert.ok(report.wordsDone <= (report.epoch + 1) * wordsPerEpoch, `${where}: words past the epoch's end`);
+
+    // gensim's linear decay over all epochs, written out here so that a change to the trainer's schedule fails.
+    const expectedAlpha = alpha - ((alpha - minAlpha) * report.wordsDone) / wordsTotal;
+    assert.ok(
+      Math.abs(report.alpha - expectedAlpha) < 1e-12,
+      `${where}: alpha ${report.alpha}, expected ${expectedAlpha}`,
+    );
+
+    // Only finished epochs have a loss, and it does not change once reported.
+    assert.deepEqual(report.epochLosses, result.epochLosses.slice(0, report.epoch), where);
+    previous = report;
+  }
+  assert.ok(
+    during.some((report) => report.alpha < alpha && report.alpha > minAlpha),
+    `no report between alpha and minAlpha: ${during.map((report) => report.alpha).join(', ')}`,
+  );
+
+  assert.equal(result.epochLosses.length, epochs);
+  for (const loss of result.epochLosses) {
+    assert.ok(Number.isFinite(loss), `loss ${loss}`);
+    assert.ok(loss > 0, `loss ${loss}`);
+  }
+  // Every epoch trains the same number of words from better vectors, so a loss summed over epochs would grow.
+  for (let epoch = 1; epoch < epochs; epoch++) {
+    assert.ok(
+      result.epochLosses[epoch] < result.epochLosses[0],
+      `epoch ${epoch} loss is above the first epoch's, as if it were cumulative: ${result.epochLosses.join(', ')}`,
+    );
   }
 });
 
