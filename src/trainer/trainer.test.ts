@@ -208,6 +208,78 @@ test('progress follows epochs and alpha decay', async () => {
   }
 });
 
+/**
+ * Settings under which every score looks up σ(0): output vectors start at zero, and a learning rate of 1e-20 keeps
+ * every dot product so small that dot + MAX_EXP rounds to MAX_EXP. Each scored word (the target and each noise
+ * word) then adds -log σ(0) = log 2 to the loss, so loss / log 2 counts the scored words.
+ */
+function countingSettings(overrides: Partial<TrainerSettings>): TrainerSettings {
+  return settings({ vectorSize: 8, negative: 1, epochs: 1, alpha: 1e-20, minAlpha: 1e-20, ...overrides });
+}
+
+/** Expected (context, centre) pairs in a sentence of `length` words when each centre's reach is uniform in 1..window. */
+function expectedSkipGramPairs(length: number, window: number): number {
+  let pairs = 0;
+  for (let centre = 0; centre < length; centre++) {
+    for (let reach = 1; reach <= window; reach++) {
+      pairs += (Math.min(length - 1, centre + reach) - Math.max(0, centre - reach)) / window;
+    }
+  }
+
+  return pairs;
+}
+
+for (const kernel of KERNELS) {
+  test(`skip-gram draws each window from 1..window, ${kernel} kernel`, async () => {
+    const sentences = 2000;
+    const corpus = plantedCorpus(sentences, 20, 100, 10);
+
+    const { epochLosses } = await trainVectors(corpus, countingSettings({ window: 5, sample: 0 }), { kernel });
+
+    // Each pair scores its target and one noise word; a noise word equal to the target (1 in 1000) is dropped.
+    const scoredWords = epochLosses[0] / Math.LN2;
+    const expected = 2 * sentences * expectedSkipGramPairs(20, 5);
+    // A fixed reach of 5 would give 1.6 times as many pairs, a reach drawn from 0..4 two thirds as many.
+    assert.ok(Math.abs(scoredWords / expected - 1) < 0.02, `${scoredWords} scored words, expected ${expected}`);
+  });
+
+  test(`sample >= 1 is an absolute count, ${kernel} kernel`, async () => {
+    // Each sentence: 5 words seen once each and 20 occurrences of word 0, the only frequent word.
+    const sentences = 2000;
+    const words = new Int32Array(sentences * 25);
+    const sentenceOffsets = Int32Array.from({ length: sentences + 1 }, (_, sentence) => sentence * 25);
+    const counts = new Float64Array(1 + sentences * 5);
+    for (let i = 0; i < words.length; i++) {
+      words[i] = i % 5 === 0 ? 1 + i / 5 : 0;
+      counts[words[i]]++;
+    }
+    const frequentCount = counts[0];
+
+    const { epochLosses } = await trainVectors(
+      { words, sentenceOffsets, counts },
+      countingSettings({ architecture: 'cbow', window: 5, sample: 10 }),
+      { kernel },
+    );
+
+    // gensim 4: sample >= 1 sets the threshold count to floor(sample × (3 + √5) / 2) = 26, and a word seen c
+    // times is kept with probability (√(c / 26) + 1) × 26 / c. Words seen once are always kept.
+    const thresholdCount = Math.floor((10 * (3 + Math.sqrt(5))) / 2);
+    const keepProbability = (Math.sqrt(frequentCount / thresholdCount) + 1) * (thresholdCount / frequentCount);
+    const expectedKept = frequentCount * keepProbability;
+    // Every sentence keeps its 5 rare words, so every kept word is a CBOW centre with context. Each centre scores
+    // itself and one noise word, which is dropped when it equals the centre: word 0 is 22% of the noise weight.
+    const noiseWeights = Array.from(counts, (count) => count ** 0.75);
+    const frequentNoiseShare = noiseWeights[0] / noiseWeights.reduce((sum, weight) => sum + weight, 0);
+    const rareScored = 2 * (counts.length - 1);
+    const frequentKept = (epochLosses[0] / Math.LN2 - rareScored) / (2 - frequentNoiseShare);
+    // Reading sample as a share of all words would keep all 40000; a threshold of 10 would keep about 640.
+    assert.ok(
+      Math.abs(frequentKept / expectedKept - 1) < 0.15,
+      `kept about ${frequentKept} of ${frequentCount} occurrences of the frequent word, expected ${expectedKept}`,
+    );
+  });
+}
+
 test('abort stops training within a second', async () => {
   const corpus = plantedCorpus(200_000, 20);
   const controller = new AbortController();
