@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { before, test } from 'node:test';
 
 import { Xoshiro128 } from './random';
-import { SIMD_KERNEL_PATH } from './simd-kernel';
+import { loadSimdKernelModule, SIMD_KERNEL_PATH } from './simd-kernel';
 import {
   assertTrainerFits,
   DEFAULT_TRAINER_SETTINGS,
@@ -280,27 +280,46 @@ for (const kernel of KERNELS) {
   });
 }
 
-test('abort stops training within a second', async () => {
-  const corpus = plantedCorpus(200_000, 20);
-  const controller = new AbortController();
-  let abortedAt = 0;
-  const onProgress = (progress: TrainerProgress): void => {
-    if (progress.wordsDone > 0 && abortedAt === 0) {
-      abortedAt = performance.now();
-      controller.abort();
+/** Threads of this process as Linux lists them, or undefined on other systems. */
+function osThreadCount(): number | undefined {
+  return existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : undefined;
+}
+
+for (const kernel of KERNELS) {
+  test(`abort stops training within a second, ${kernel} kernel`, async () => {
+    const workers = 2;
+    const corpus = plantedCorpus(200_000, 20);
+    const controller = new AbortController();
+    // Loads the SIMD kernel first, because reading its file may start libuv's thread pool.
+    await loadSimdKernelModule();
+    const threadsBefore = osThreadCount();
+    let threadsWhileTraining: number | undefined;
+    let abortedAt = 0;
+    const onProgress = (progress: TrainerProgress): void => {
+      if (progress.wordsDone > 0 && abortedAt === 0) {
+        threadsWhileTraining = osThreadCount();
+        abortedAt = performance.now();
+        controller.abort();
+      }
+    };
+
+    const training = trainVectors(corpus, settings({ workers, epochs: 50 }), {
+      kernel,
+      signal: controller.signal,
+      onProgress,
+    });
+
+    await assert.rejects(training, TrainingCancelledError);
+    const stoppedAfter = performance.now() - abortedAt;
+    assert.ok(abortedAt > 0);
+    assert.ok(stoppedAfter < 1000, `stopped after ${stoppedAfter} ms`);
+    if (threadsBefore !== undefined) {
+      // The count during training shows that the check sees the trainer threads.
+      assert.ok(threadsWhileTraining! >= threadsBefore + workers, `${threadsWhileTraining} threads while training`);
+      assert.ok(osThreadCount()! <= threadsBefore, `${osThreadCount()} threads after abort, ${threadsBefore} before`);
     }
-  };
-
-  const training = trainVectors(corpus, settings({ workers: 2, epochs: 50 }), {
-    kernel: 'reference',
-    signal: controller.signal,
-    onProgress,
   });
-
-  await assert.rejects(training, TrainingCancelledError);
-  assert.ok(abortedAt > 0);
-  assert.ok(performance.now() - abortedAt < 1000, `stopped after ${performance.now() - abortedAt} ms`);
-});
+}
 
 test('an aborted signal rejects before training', async () => {
   const controller = new AbortController();
