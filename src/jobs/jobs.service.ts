@@ -45,7 +45,7 @@ export class JobsService {
    * Cancels a queued or running job, and the model version of a training job. The version row is changed first, in
    * the same transaction as the job, and the worker marks a version ready only while it is still training, so
    * exactly one of "cancelled" and "completed" wins. A classification job completes only while it is active, so
-   * the same holds for it. A running job is stopped by its worker, which checks for cancellation.
+   * the same holds for it. A running job is stopped by its worker, which the `jobs_cancelled` trigger notifies.
    */
   async cancel(id: string): Promise<JobEntity> {
     const job = await this.get(id);

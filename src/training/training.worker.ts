@@ -3,6 +3,7 @@ import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { ClassificationJobRunner } from '../classification/classification-job.runner';
 import { AppConfig } from '../config/app-config';
+import { NotificationListener } from '../database/notification-listener';
 import { JobRepository } from '../jobs/job.repository';
 import { ModelRepository } from '../models/model.repository';
 import { CLASSIFY_JOB_NAME, ClassificationJobData, TRAINING_QUEUE, TrainingJobData } from '../queue/queue.constants';
@@ -11,8 +12,13 @@ import { JobProgressReporter } from './job-progress.reporter';
 import { JobCancelledError, PermanentTrainingError, WorkerShutdownError } from './training.errors';
 import { TrainingPipeline } from './training.pipeline';
 
-/** How often a running job checks PostgreSQL for a cancellation, in milliseconds. */
-const CANCEL_CHECK_INTERVAL_MS = 1000;
+/** The channel the `jobs_cancelled` trigger notifies; see migrations/1765500000000-job-cancellation-notify.ts. */
+export const JOB_CANCELLED_CHANNEL = 'job_cancelled';
+/**
+ * How often a running job also reads its state from PostgreSQL, in milliseconds. Cancellations normally arrive
+ * at once on JOB_CANCELLED_CHANNEL, so this poll only covers the time the listening connection is down.
+ */
+const CANCEL_POLL_INTERVAL_MS = 5000;
 /** Delay before a job returned to the queue at shutdown may start again, in milliseconds. */
 const SHUTDOWN_REQUEUE_DELAY_MS = 1000;
 
@@ -25,12 +31,14 @@ type QueuedJob = Job<TrainingJobData> | Job<ClassificationJobData>;
  * table. Classification jobs run in `ClassificationJobRunner` and change no model version.
  * The CPU-heavy training runs on worker threads and the index build yields every few thousand points, so this
  * process's event loop stays free to renew each job's lock. A job is taken for stalled only when its worker died.
+ * A cancellation reaches the running job through a PostgreSQL notification, with a slower poll as a fallback.
  */
 @Injectable()
 export class TrainingWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TrainingWorker.name);
   private connection: IORedis;
   private worker: Worker<QueuedJobData>;
+  private cancellations: NotificationListener;
   private readonly running = new Map<string, AbortController>();
 
   constructor(
@@ -41,7 +49,18 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly classification: ClassificationJobRunner,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    this.cancellations = new NotificationListener(this.config, JOB_CANCELLED_CHANNEL, this.logger, {
+      onNotification: (jobId) => this.stopCancelled(jobId),
+      // Notifications sent while the connection was down are lost, so read the state of every running job.
+      onListening: () => {
+        for (const [jobId, controller] of this.running) {
+          void this.checkCancelled(jobId, controller);
+        }
+      },
+    });
+    await this.cancellations.start();
+
     this.connection = createRedisConnection(this.config);
     this.worker = new Worker<QueuedJobData>(TRAINING_QUEUE, (job, token) => this.process(job as QueuedJob, token), {
       connection: this.connection,
@@ -70,6 +89,7 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
       controller.abort(new WorkerShutdownError());
     }
     await closing;
+    await this.cancellations?.stop();
     this.connection?.disconnect();
     this.logger.log('Worker stopped');
   }
@@ -94,7 +114,7 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     const controller = new AbortController();
     this.running.set(jobId, controller);
     const reporter = new JobProgressReporter(job, this.jobs, this.logger);
-    const cancelCheck = setInterval(() => void this.checkCancelled(jobId, controller), CANCEL_CHECK_INTERVAL_MS);
+    const cancelCheck = setInterval(() => void this.checkCancelled(jobId, controller), CANCEL_POLL_INTERVAL_MS);
     try {
       if (isClassification(job)) {
         const classified = await this.classification.run(job.data, reporter.report, controller.signal);
@@ -121,11 +141,20 @@ export class TrainingWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /** Stops a job of this worker that was cancelled. The trigger notifies only committed cancellations. */
+  private stopCancelled(jobId: string): void {
+    const controller = this.running.get(jobId);
+    if (controller && !controller.signal.aborted) {
+      this.logger.log(`Job ${jobId} was cancelled; stopping it`);
+      controller.abort(new JobCancelledError(jobId));
+    }
+  }
+
   private async checkCancelled(jobId: string, controller: AbortController): Promise<void> {
     try {
       const job = await this.jobs.findById(jobId);
       if (job?.state === 'cancelled' && !controller.signal.aborted) {
-        this.logger.log(`Job ${jobId} was cancelled; stopping it`);
+        this.logger.log(`Job ${jobId} was cancelled; stopping it (found by polling)`);
         controller.abort(new JobCancelledError(jobId));
       }
     } catch (error) {

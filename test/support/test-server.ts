@@ -47,6 +47,8 @@ export interface WorkerProcess {
   /** Sends `signal` and resolves with the exit code or signal once the process has exited. */
   kill(signal: NodeJS.Signals): Promise<number | string>;
   output(): string;
+  /** Resolves as soon as the process's output matches `pattern`; rejects if the process exits first. */
+  waitForOutput(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
 const PG = {
@@ -123,6 +125,7 @@ export async function startTestServer(
       return {
         pid: worker.child.pid!,
         output: worker.output,
+        waitForOutput: (pattern) => waitForOutput(worker.child, worker.output, pattern),
         kill: (signal) => {
           const exited = new Promise<number | string>((resolvePromise) =>
             worker.child.once('exit', (code, exitSignal) => resolvePromise(code ?? exitSignal ?? 'unknown')),
