@@ -361,7 +361,12 @@ function clearRow(row: usize): void {
   }
 }
 
-/** Looks up sigmoid or log-sigmoid of x, for -MAX_EXP < x < MAX_EXP. */
+/**
+ * Looks up sigmoid or log-sigmoid of x, for -MAX_EXP < x < MAX_EXP.
+ * NOTE: for x = 5.9999995, the largest float32 below MAX_EXP, the float32 index rounds to SIGMOID_TABLE_SIZE, one
+ * past the table. The read returns the next table's first entry, or the first down-sampling threshold's bits,
+ * which give a NaN loss when that threshold is 0xffffffff. The reference kernel computes the index in float64.
+ */
 @inline
 function tableAt(table: usize, x: f32): f32 {
   return load<f32>(table + (<usize>(<i32>((x + MAX_EXP) * SIGMOID_SCALE)) << 2));
