@@ -362,14 +362,14 @@ function clearRow(row: usize): void {
 }
 
 /**
- * Looks up sigmoid or log-sigmoid of x, for -MAX_EXP < x < MAX_EXP.
- * NOTE: for x = 5.9999995, the largest float32 below MAX_EXP, the float32 index rounds to SIGMOID_TABLE_SIZE, one
- * past the table. The read returns the next table's first entry, or the first down-sampling threshold's bits,
- * which give a NaN loss when that threshold is 0xffffffff. The reference kernel computes the index in float64.
+ * Looks up sigmoid or log-sigmoid of x, for -MAX_EXP < x < MAX_EXP. In float32 the index of the largest float below
+ * MAX_EXP rounds up to SIGMOID_TABLE_SIZE, one past the table, so it is clamped to the last entry, which is what
+ * the reference kernel's float64 index gives.
  */
 @inline
 function tableAt(table: usize, x: f32): f32 {
-  return load<f32>(table + (<usize>(<i32>((x + MAX_EXP) * SIGMOID_SCALE)) << 2));
+  const index = min<i32>(<i32>((x + MAX_EXP) * SIGMOID_SCALE), <i32>SIGMOID_TABLE_SIZE - 1);
+  return load<f32>(table + (<usize>index << 2));
 }
 
 @inline
