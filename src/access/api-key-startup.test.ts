@@ -34,6 +34,15 @@ describe('prepareApiKeys', () => {
     assert.match(printed.join(''), /f2v_initial/);
   });
 
+  it('prints nothing on a restart with keys', async () => {
+    const keys = fakeKeys(1);
+    const printed: string[] = [];
+    await prepareApiKeys(keys, loadConfig({ HOST: '127.0.0.1' }), silent, (text) => printed.push(text));
+
+    assert.deepEqual(keys.calls, []);
+    assert.deepEqual(printed, []);
+  });
+
   it('rejects a non-loopback host without keys', async () => {
     const keys = fakeKeys(0);
     await assert.rejects(
