@@ -146,6 +146,8 @@ export class AppModule {
                 sortSchema: true,
                 path: '/graphql',
                 formatError: formatGraphqlError,
+                // Apollo adds a server stack trace to every error unless NODE_ENV is production; clients never get one.
+                includeStacktraceInErrorResponses: false,
                 ...graphqlLimits(config),
               }),
               DiscoveryModule,

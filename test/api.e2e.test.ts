@@ -105,4 +105,17 @@ describe('API contract', () => {
     assert.equal(body.errors[0].extensions.code, 'MODEL_NOT_FOUND');
     assert.match(body.errors[0].message, /not found/);
   });
+
+  it('graphql errors carry no stack trace', async () => {
+    const response = await server.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ models(limt: 5) { items { id } } }' }),
+    });
+    const body = await json(response);
+
+    assert.equal(response.status, 400);
+    assert.equal(body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.equal(body.errors[0].extensions.stacktrace, undefined);
+  });
 });
