@@ -461,6 +461,7 @@ describe('access control', () => {
       422,
     );
     assert.equal((await post('/api/v1/models', { captureIds: [capture.id] }, keys.reader)).status, 403);
+    assert.equal((await post('/api/v1/models', { captureIds: 'none' }, keys.writer)).status, 400);
 
     const audit = await json(await server.fetch('/api/v1/access/audit?limit=500'));
     const uploads = audit.items.filter(
@@ -476,7 +477,15 @@ describe('access control', () => {
       uploads.some((record: { outcome: string; errorCode: string }) => record.errorCode === 'CAPTURE_UNREADABLE'),
     );
 
-    const training = audit.items.find((record: { action: string }) => record.action === 'models.create');
+    const trainings = audit.items.filter((record: { action: string }) => record.action === 'models.create');
+    assert.ok(
+      trainings.some(
+        (record: { outcome: string; errorCode: string }) =>
+          record.outcome === 'failed' && record.errorCode === 'INVALID_INPUT',
+      ),
+      `no failed training request with code INVALID_INPUT: ${JSON.stringify(trainings)}`,
+    );
+    const training = trainings.find((record: { outcome: string }) => record.outcome === 'succeeded');
     assert.ok(training, 'no audit record of a training request');
     assert.equal(training.outcome, 'succeeded');
     assert.equal(training.targetIds.length >= 3, true, JSON.stringify(training));

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
+import { httpStatusCode } from '../common/http-exception.filter';
 import { AuditRecordRepository, AuditRecordStart } from './audit-record.repository';
 
 /** An audit record stored as `started`, whose outcome is still to be recorded. */
@@ -66,5 +67,5 @@ function auditErrorCode(error: unknown): string {
   }
 
   const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' ? `HTTP_${status}` : 'INTERNAL_ERROR';
+  return typeof status === 'number' && status < 500 ? httpStatusCode(status) : 'INTERNAL_ERROR';
 }

@@ -40,6 +40,11 @@ export function httpStatusOf(code: DomainErrorCode): number {
   }
 }
 
+/** Returns the `code` that responses carry for a client error given only as an HTTP status, as Nest's exceptions are. */
+export function httpStatusCode(statusCode: number): string {
+  return statusCode === HttpStatus.BAD_REQUEST ? 'INVALID_INPUT' : (HttpStatus[statusCode] ?? 'INVALID_INPUT');
+}
+
 /**
  * Writes every REST error as `{ statusCode, code, message, details? }`. Domain errors keep their code,
  * Nest's own HTTP exceptions (validation, unknown routes) keep their status, and anything else is
@@ -67,7 +72,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const statusCode = exception.getStatus();
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      const code = statusCode === HttpStatus.BAD_REQUEST ? 'INVALID_INPUT' : HttpStatus[statusCode];
+      const code = httpStatusCode(statusCode);
       response
         .status(statusCode)
         .json({ statusCode, code, message: Array.isArray(message) ? message.join('; ') : message });
@@ -78,8 +83,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const clientError = exception as { expose?: unknown; status?: unknown; message?: unknown; limit?: unknown };
     if (clientError?.expose === true && typeof clientError.status === 'number' && clientError.status < 500) {
       const statusCode = clientError.status;
-      const code =
-        statusCode === HttpStatus.BAD_REQUEST ? 'INVALID_INPUT' : (HttpStatus[statusCode] ?? 'INVALID_INPUT');
+      const code = httpStatusCode(statusCode);
       const limit = typeof clientError.limit === 'number' ? ` (limit: ${clientError.limit} bytes)` : '';
       response.status(statusCode).json({ statusCode, code, message: `${String(clientError.message)}${limit}` });
       return;
