@@ -210,6 +210,14 @@ describe('cut tokens', () => {
     assert.deepEqual(body.details, { token: NEVER, reason: 'never_seen' });
   });
 
+  it('address alone names the token format', async () => {
+    const { status, body } = await similar('10.1.0.1');
+
+    assert.equal(status, 404, JSON.stringify(body));
+    assert.match(body.message, /never occurs/);
+    assert.match(body.message, /Tokens of this model are 4 fields joined by "\|", for example "[^"]+\|[^"]+"/);
+  });
+
   it('token at minCount is in the vocabulary', async () => {
     const { status, body } = await similar(TWICE);
     assert.equal(status, 200, JSON.stringify(body));

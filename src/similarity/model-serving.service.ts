@@ -62,7 +62,8 @@ export class ModelServingService {
     if (count === null) {
       throw new DomainError(
         'TOKEN_NOT_FOUND',
-        `Token "${token}" is not in the vocabulary of model ${model.modelId}: it never occurs in the model's training captures`,
+        `Token "${token}" is not in the vocabulary of model ${model.modelId}: it never occurs in the model's ` +
+          `training captures${shapeHint(model, token)}`,
         { token, reason: 'never_seen' },
       );
     }
@@ -154,4 +155,18 @@ export class ModelServingService {
       vectorsPath: this.artifacts.vectorsPath(version.id),
     };
   }
+}
+
+/**
+ * Returns a hint that shows one of the model's tokens when `token` has another number of `|`-separated fields,
+ * such as an address alone. Returns an empty string otherwise.
+ */
+function shapeHint(model: ServingModel, token: string): string {
+  const example = model.vocabulary.size > 0 ? model.vocabulary.tokens[0] : undefined;
+  const fields = example?.split('|').length;
+  if (example === undefined || token.split('|').length === fields) {
+    return '';
+  }
+
+  return `. Tokens of this model are ${fields} fields joined by "|", for example "${example}"`;
 }
