@@ -287,6 +287,11 @@ describe('cut tokens', () => {
     );
     assert.equal(oldVersion.classify.body.versionId, first.id);
     assert.equal(newest.classify.body.versionId, second.id);
+    assert.equal(oldVersion['GET similar'].body.versionId, first.id);
+    assert.equal(oldVersion['POST similar'].body.versionId, first.id);
+    const common = encodeURIComponent(COMMON[0]);
+    const newestSimilar = await json(await server.fetch(`/api/v1/models/${modelId}/similar?token=${common}`));
+    assert.equal(newestSimilar.versionId, second.id);
     // Clusters partition the whole vocabulary, and version 1 has TWICE in it, so its clusters hold one token more.
     assert.equal(first.vocabularySize, second.vocabularySize + 1);
     const sizeOf = (page: { items: { size: number }[] }) => page.items.reduce((sum, item) => sum + item.size, 0);

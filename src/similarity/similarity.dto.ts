@@ -342,6 +342,12 @@ export class SimilarResponseDto {
   @ApiProperty({ description: 'True when the neighbours come from brute-force search rather than the index' })
   @Field()
   exact: boolean;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'Id of the model version that answered: the one `version` named, or else the newest ready one',
+  })
+  @Field()
+  versionId: string;
 }
 
 @ObjectType('QueryError')

@@ -138,6 +138,7 @@ export class SimilarityService {
       negative: negativeIds.map((tokenId) => model.vocabulary.details(tokenId)),
       neighbours: kept.map(({ tokenId, similarity }) => ({ ...model.vocabulary.details(tokenId), similarity })),
       exact,
+      versionId: model.versionId,
     };
   }
 
