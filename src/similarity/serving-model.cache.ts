@@ -3,8 +3,8 @@ import { AppConfig } from '../config/app-config';
 import { ServingModel } from './serving-model';
 
 /**
- * How a request chose the model version it requests from the cache: `newest` when it named none and got the newest
- * ready version, `named` when it named the version by number.
+ * The way a request chose its model version: `newest` when it named none and got the newest ready version,
+ * `named` when it named the version by number.
  */
 export type ServedVersionKind = 'newest' | 'named';
 
@@ -15,7 +15,7 @@ interface Entry {
   bytes: number;
   /** Some request received this entry as the newest ready version of its model. */
   servedAsNewest: boolean;
-  /** Some request named this entry's version by number; a newer version does not unload it, only the budget does. */
+  /** Some request named this entry's version by number, so only the memory budget unloads it, not a newer version. */
   named: boolean;
 }
 

@@ -344,7 +344,7 @@ export class SimilarResponseDto {
   exact: boolean;
   @ApiProperty({
     format: 'uuid',
-    description: 'Id of the model version that answered: the one `version` named, or else the newest ready one',
+    description: 'Id of the model version searched: the one `version` named, or else the newest ready one',
   })
   @Field()
   versionId: string;

@@ -314,7 +314,7 @@ for (const kernel of KERNELS) {
     assert.ok(abortedAt > 0);
     assert.ok(stoppedAfter < 1000, `stopped after ${stoppedAfter} ms`);
     if (threadsBefore !== undefined) {
-      // The count during training shows that the check sees the trainer threads.
+      // The count during training shows that /proc/self/task lists the trainer threads.
       assert.ok(threadsWhileTraining! >= threadsBefore + workers, `${threadsWhileTraining} threads while training`);
       assert.ok(osThreadCount()! <= threadsBefore, `${osThreadCount()} threads after abort, ${threadsBefore} before`);
     }
