@@ -2,10 +2,9 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { MulterModule } from '@nestjs/platform-express';
-import { join, resolve } from 'node:path';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ACCESS_CONTROLLERS, ACCESS_PROVIDERS } from './access/access.providers';
+import { graphqlContext } from './access/access-request';
 import { graphqlLimits } from './access/graphql-limits';
 import { ArtifactRepository } from './artifacts/artifact.repository';
 import { CaptureRepository } from './captures/capture.repository';
@@ -145,18 +144,13 @@ export class AppModule {
                 autoSchemaFile: true,
                 sortSchema: true,
                 path: '/graphql',
+                context: graphqlContext,
                 formatError: formatGraphqlError,
                 // Apollo adds a server stack trace to every error unless NODE_ENV is production; clients never get one.
                 includeStacktraceInErrorResponses: false,
                 ...graphqlLimits(config),
               }),
               DiscoveryModule,
-              // File fields read through FileInterceptor (word2vec import) go to the artifact tmp folder on disk,
-              // never into memory. Capture uploads stream through busboy instead.
-              MulterModule.register({
-                dest: join(resolve(config.DATA_DIR), 'tmp'),
-                limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 10 },
-              }),
             ]
           : []),
       ],

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { AppModule } from './app.module';
-import { configureHttp } from './bootstrap';
+import { configureHttp, createHttpAdapter } from './bootstrap';
 import { loadConfig } from './config/app-config';
 import { buildOpenApiDocument } from './openapi';
 
@@ -13,8 +13,12 @@ import { buildOpenApiDocument } from './openapi';
  * in preview mode, so no database or Redis connection is needed.
  */
 async function main(): Promise<void> {
-  const app = await NestFactory.create(AppModule.forRole('api', loadConfig({})), { preview: true, logger: ['error'] });
-  configureHttp(app);
+  const config = loadConfig({});
+  const app = await NestFactory.create(AppModule.forRole('api', config), createHttpAdapter(config), {
+    preview: true,
+    logger: ['error'],
+  });
+  configureHttp(app, config);
   const document = buildOpenApiDocument(app);
   const target = resolve(__dirname, '..', '..', 'openapi.yaml');
   await writeFile(target, stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 }));

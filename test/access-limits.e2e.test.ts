@@ -81,6 +81,19 @@ describe('abuse limits', () => {
     assert.match(body.message, /2048 bytes/);
   });
 
+  it('rejects malformed JSON with 400', async () => {
+    const response = await server.fetch('/api/v1/models', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": ',
+      apiKey: null,
+    });
+    const body = await json(response);
+    assert.equal(response.status, 400);
+    assert.equal(body.code, 'INVALID_INPUT');
+    assert.match(body.message, /not valid JSON/);
+  });
+
   it('rejects a GraphQL body over the limit', async () => {
     const response = await graphql(`{ captures { id } } # ${'x'.repeat(4096)}`, null);
     assert.equal(response.status, 413);

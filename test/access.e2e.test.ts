@@ -41,8 +41,11 @@ const QUERIES_SENT_AS_WRITES = [
   'POST /api/v1/models/:id/classify',
   'mutation classify',
 ];
-/** Routes served without a key on purpose: the health check and the OpenAPI document with its UI. */
-const PUBLIC_PATHS = [/^\/api\/v1\/health$/, /^\/api\/docs([-/].*)?$/];
+/**
+ * Routes served without a key on purpose: the health check, the OpenAPI document with its UI, and the dashboard's
+ * page and bundled assets, which hold no data (the page asks for a key and sends it with each API request).
+ */
+const PUBLIC_PATHS = [/^\/api\/v1\/health$/, /^\/api\/docs([-/].*)?$/, /^\/(index\.html)?$/, /^\/assets\/[\w.-]+$/];
 
 describe('access control', () => {
   let server: TestServer;

@@ -266,6 +266,53 @@ describe('capture upload', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
+  // The word2vec import reads its multipart body like a capture upload, so its request errors are tested here,
+  // where MAX_UPLOAD_BYTES is small.
+  it('word2vec import rejects bad requests and keeps nothing', async () => {
+    const importForm = async (parts: Record<string, string | Blob>, init: RequestInit = {}) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(parts)) {
+        form.append(name, value);
+      }
+      const response = await server.fetch('/api/v1/models/import', { method: 'POST', body: form, ...init });
+      return { status: response.status, body: await json(response) };
+    };
+    const vectors = new Blob(['2 2\na 1 0\nb 0 1\n']);
+
+    const missing = await importForm({ name: 'no file' });
+    assert.equal(missing.status, 400);
+    assert.match(missing.body.message, /Missing multipart field "file"/);
+
+    const unknownField = await importForm({ file: vectors, size: 'large' });
+    assert.equal(unknownField.status, 400);
+    assert.match(unknownField.body.message, /property size should not exist/);
+
+    const badFormat = await importForm({ file: vectors, format: 'csv' });
+    assert.equal(badFormat.status, 400);
+    assert.match(badFormat.body.message, /format must be one of the following values: text, binary/);
+
+    const tooLarge = await importForm({ file: new Blob([`1 2\na ${'1 '.repeat(200_000)}\n`]) });
+    assert.equal(tooLarge.status, 413);
+    assert.equal(tooLarge.body.code, 'UPLOAD_TOO_LARGE');
+    assert.match(tooLarge.body.message, /300000 bytes \(MAX_UPLOAD_BYTES\)/);
+
+    const notMultipart = await server.fetch('/api/v1/models/import', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(notMultipart.status, 415);
+    assert.match((await json(notMultipart)).message, /multipart\/form-data/);
+
+    assert.deepEqual(await leftovers(), []);
+    assert.deepEqual(await server.query(`SELECT id FROM model_versions WHERE imported`), []);
+
+    const imported = await importForm({ name: 'two tokens', file: vectors });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal(imported.body.vocabularySize, 2);
+    assert.deepEqual(await leftovers(), []);
+  });
+
   it('overlong line is 422 with its line', async () => {
     const response = await uploadRaw(`${HEADER}\n${'x'.repeat(70_000)}\n`, { 'content-type': 'text/csv' });
     const body = await json(response);

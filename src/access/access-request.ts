@@ -1,11 +1,11 @@
 import { ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AccessPrincipal } from './api-key.service';
 
-/** An Express request with what access control learned about it. One GraphQL request may run several guards. */
-export interface AccessRequest extends Request {
+/** A Fastify request with what access control learned about it. One GraphQL request may run several guards. */
+export interface AccessRequest extends FastifyRequest {
   accessPrincipal?: AccessPrincipal;
   rateLimitCounted?: boolean;
 }
@@ -13,13 +13,24 @@ export interface AccessRequest extends Request {
 /** The request behind a REST handler or a GraphQL root field, with what it does. */
 export interface HandlerRequest {
   request: AccessRequest;
-  response: Response;
+  reply: FastifyReply;
   /** HTTP method for REST, root type (`Query`, `Mutation`) for GraphQL. */
   operation: string;
   /** `GET /api/v1/models/:id` for REST, `query similar` for GraphQL. */
   description: string;
   /** Route parameters for REST, field arguments for GraphQL. */
   args: Record<string, unknown>;
+}
+
+/** The context of every GraphQL operation, built by `graphqlContext`. */
+export interface GraphqlContext {
+  req: AccessRequest;
+  reply: FastifyReply;
+}
+
+/** Apollo's Fastify integration calls this with the request and reply of each GraphQL operation. */
+export function graphqlContext(req: FastifyRequest, reply: FastifyReply): GraphqlContext {
+  return { req, reply };
 }
 
 /** Finds the request of a REST or GraphQL execution context; other transports return null. */
@@ -29,20 +40,20 @@ export function handlerRequest(context: ExecutionContext): HandlerRequest | null
     const request = context.switchToHttp().getRequest<AccessRequest>();
     return {
       request,
-      response: context.switchToHttp().getResponse<Response>(),
+      reply: context.switchToHttp().getResponse<FastifyReply>(),
       operation: request.method,
-      description: `${request.method} ${request.route?.path ?? request.path}`,
-      args: request.params ?? {},
+      description: `${request.method} ${request.routeOptions.url ?? request.url}`,
+      args: (request.params as Record<string, unknown> | undefined) ?? {},
     };
   }
 
   if (type === 'graphql') {
     const gql = GqlExecutionContext.create(context);
-    const request = gql.getContext<{ req: AccessRequest }>().req;
+    const { req: request, reply } = gql.getContext<GraphqlContext>();
     const info = gql.getInfo<GraphQLResolveInfo>();
     return {
       request,
-      response: request.res!,
+      reply,
       operation: info.parentType.name,
       description: `${info.operation.operation} ${info.fieldName}`,
       args: gql.getArgs<Record<string, unknown>>(),

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '../common/domain-error';
 import { requiredAccess, roleSatisfies } from './access-policy';
 import { AccessRequest, handlerRequest } from './access-request';
@@ -33,13 +33,13 @@ export class AccessGuard implements CanActivate {
       return true;
     }
 
-    const { request, response } = handler;
-    const principal = request.accessPrincipal ?? (await this.authenticate(request, response));
+    const { request, reply } = handler;
+    const principal = request.accessPrincipal ?? (await this.authenticate(request, reply));
     request.accessPrincipal = principal;
 
     if (!request.rateLimitCounted) {
       request.rateLimitCounted = true;
-      this.enforce(await this.rateLimits.consume(`key:${principal.keyId}`), response, `API key ${principal.keyId}`);
+      this.enforce(await this.rateLimits.consume(`key:${principal.keyId}`), reply, `API key ${principal.keyId}`);
     }
 
     if (!roleSatisfies(principal.role, required)) {
@@ -52,15 +52,15 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(request: AccessRequest, response: Response) {
+  private async authenticate(request: AccessRequest, reply: FastifyReply) {
     const secret = presentedSecret(request);
     const principal = secret ? await this.keys.authenticate(secret) : null;
     if (principal) {
       return principal;
     }
 
-    // NOTE: Express's `trust proxy` is off, so behind a load balancer every client shares the balancer's address.
-    this.enforce(await this.rateLimits.consume(`ip:${request.ip}`), response, `address ${request.ip}`);
+    // NOTE: Fastify's `trustProxy` is off, so behind a load balancer every client shares the balancer's address.
+    this.enforce(await this.rateLimits.consume(`ip:${request.ip}`), reply, `address ${request.ip}`);
     if (!secret) {
       throw new DomainError(
         'UNAUTHENTICATED',
@@ -72,15 +72,15 @@ export class AccessGuard implements CanActivate {
     throw new DomainError('UNAUTHENTICATED', 'Invalid API key: it is unknown or revoked');
   }
 
-  private enforce(result: RateLimitResult, response: Response, subject: string): void {
-    response.setHeader('RateLimit-Limit', result.limit);
-    response.setHeader('RateLimit-Remaining', result.remaining);
-    response.setHeader('RateLimit-Reset', Math.ceil(result.resetMs / 1000));
+  private enforce(result: RateLimitResult, reply: FastifyReply, subject: string): void {
+    reply.header('RateLimit-Limit', result.limit);
+    reply.header('RateLimit-Remaining', result.remaining);
+    reply.header('RateLimit-Reset', Math.ceil(result.resetMs / 1000));
     if (result.allowed) {
       return;
     }
 
-    response.setHeader('Retry-After', Math.ceil(result.resetMs / 1000));
+    reply.header('Retry-After', Math.ceil(result.resetMs / 1000));
     throw new DomainError(
       'RATE_LIMITED',
       `Rate limit of ${result.limit} requests per minute exceeded for ${subject}: retry in ${Math.ceil(result.resetMs / 1000)} s`,

@@ -1,24 +1,33 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 import { isIP } from 'node:net';
 import { AppConfig } from '../config/app-config';
 
 /**
  * Adds the HTTP protections of the API server: security headers (helmet), CORS only for the origins in
- * CORS_ORIGINS, and a MAX_JSON_BODY_BYTES limit on JSON and URL-encoded bodies. Uploads are multipart and
- * limited by MAX_UPLOAD_BYTES instead.
+ * CORS_ORIGINS, and bodies left unread for the routes that stream them. The JSON body limit
+ * (MAX_JSON_BODY_BYTES) is the Fastify adapter's `bodyLimit`; uploads are limited by MAX_UPLOAD_BYTES instead.
  */
-export function configureHttpSecurity(app: NestExpressApplication, config: AppConfig): void {
+export function configureHttpSecurity(app: NestFastifyApplication, config: AppConfig): void {
+  const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+
   // The GraphQL Playground page at GET /graphql loads its script from a CDN and runs an inline script, which
   // helmet's default Content-Security-Policy blocks, so /graphql gets every header of helmet except that one.
+  // Both middlewares are built once; helmet sets its headers on Node's response, which Fastify's reply keeps.
   const withPolicy = helmet();
   const withoutPolicy = helmet({ contentSecurityPolicy: false });
-  app.use((request: Request, response: Response, next: NextFunction) =>
-    request.path === '/graphql' ? withoutPolicy(request, response, next) : withPolicy(request, response, next),
-  );
-  app.useBodyParser('json', { limit: config.MAX_JSON_BODY_BYTES });
-  app.useBodyParser('urlencoded', { limit: config.MAX_JSON_BODY_BYTES, extended: true });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const headers = isGraphqlPath(request.url) ? withoutPolicy : withPolicy;
+    headers(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
+
+  // Fastify parses JSON and plain text itself and rejects any other media type with 415. Capture and vector
+  // uploads read the request stream themselves (multipart, CSV, plain text or gzip) without buffering it, so
+  // every type but JSON reaches its route unread; a route that expects JSON then sees no body and fails
+  // validation with a 400 that says so.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   const origins = corsOrigins(config);
   if (origins.length > 0) {
@@ -28,6 +37,10 @@ export function configureHttpSecurity(app: NestExpressApplication, config: AppCo
       exposedHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
     });
   }
+}
+
+function isGraphqlPath(url: string): boolean {
+  return url === '/graphql' || url.startsWith('/graphql?') || url.startsWith('/graphql/');
 }
 
 export function corsOrigins(config: AppConfig): string[] {

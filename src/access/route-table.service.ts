@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common/enums/request-method.enum';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
+import type { FastifyInstance } from 'fastify';
 import type { GraphQLObjectType } from 'graphql';
 import { API_PREFIX } from '../common/api-prefix';
 import { requiredAccess, RequiredAccess } from './access-policy';
@@ -19,33 +20,43 @@ export interface AccessRoute {
   transport: 'rest' | 'graphql';
   /** HTTP method for REST; `query`, `mutation` or `subscription` for GraphQL. */
   method: string;
-  /** Express path pattern for REST (`/api/v1/models/:id`); root field name for GraphQL. */
+  /** Fastify path pattern for REST (`/api/v1/models/:id`); root field name for GraphQL. */
   path: string;
   /**
    * Role the route requires, `public` for a route marked `@Public()`, and `unguarded` for a route that
-   * Express serves without any Nest handler (the OpenAPI document and its UI), where the guard never runs.
+   * Fastify serves without any Nest handler (the OpenAPI document and its UI, the dashboard's files), where the
+   * guard never runs.
    */
   access: RequiredAccess | 'unguarded';
 }
 
-interface ExpressLayer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-}
-
 /**
- * Lists the routes the running application serves: the REST routes from the Express router's stack, which
- * is what actually dispatches requests, and the root fields of the GraphQL schema. Each route's access
- * comes from the same `requiredAccess` the guard applies.
+ * Lists the routes the running application serves: the REST routes as Fastify registered them, which is what
+ * actually dispatches requests, and the root fields of the GraphQL schema. Each route's access comes from the
+ * same `requiredAccess` the guard applies. The HTTP route `/graphql` is left out, because the guard runs on its
+ * root fields, and so are the HEAD routes that Fastify adds beside every GET route.
  */
 @Injectable()
 export class RouteTableService {
+  private readonly registered: { method: string; path: string }[] = [];
+
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
-    private readonly httpAdapterHost: HttpAdapterHost,
+    httpAdapterHost: HttpAdapterHost,
     private readonly schemaHost: GraphQLSchemaHost,
-  ) {}
+  ) {
+    // Providers are created before the application registers any route, so every route passes through this hook.
+    const fastify = httpAdapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onRoute', (route) => {
+      for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+        if (method !== 'HEAD' && route.url !== '/graphql') {
+          this.registered.push({ method, path: route.url });
+        }
+      }
+    });
+  }
 
   routes(): AccessRoute[] {
     return [...this.restRoutes(), ...this.graphqlRoutes()];
@@ -53,24 +64,12 @@ export class RouteTableService {
 
   private restRoutes(): AccessRoute[] {
     const handlers = this.nestHandlers();
-    const express = this.httpAdapterHost.httpAdapter.getInstance<{ router: { stack: ExpressLayer[] } }>();
-
-    return express.router.stack.flatMap((layer) => {
-      if (!layer.route) {
-        return [];
-      }
-
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      const methods = Object.keys(layer.route.methods).map((method) => method.toUpperCase());
-      return paths.flatMap((path) =>
-        methods.map((method) => ({
-          transport: 'rest' as const,
-          method,
-          path,
-          access: handlers.get(`${method} ${path}`) ?? ('unguarded' as const),
-        })),
-      );
-    });
+    return this.registered.map(({ method, path }) => ({
+      transport: 'rest' as const,
+      method,
+      path,
+      access: handlers.get(`${method} ${path}`) ?? ('unguarded' as const),
+    }));
   }
 
   /** Access of every controller method, keyed by `METHOD /path` both with and without the API prefix. */

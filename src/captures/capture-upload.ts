@@ -1,5 +1,5 @@
 import busboy from 'busboy';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../common/domain-error';
@@ -26,7 +26,7 @@ export interface CaptureUploadStream {
  * `UPLOAD_TIMEOUT`. From the file part on, the caller applies its own idle timeout.
  */
 export function openCaptureUpload(
-  request: Request,
+  request: IncomingMessage,
   fallbackName: string,
   idleTimeoutMs: number,
 ): Promise<CaptureUploadStream> {
@@ -53,7 +53,7 @@ export function openCaptureUpload(
 }
 
 function openMultipartFile(
-  request: Request,
+  request: IncomingMessage,
   fallbackName: string,
   idleTimeoutMs: number,
 ): Promise<CaptureUploadStream> {

@@ -11,7 +11,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PageQueryDto } from '../common/pagination.dto';
 import { AppConfig } from '../config/app-config';
 import { CaptureResponseDto } from './capture.dto';
@@ -74,21 +74,21 @@ export class CapturesController {
   @ApiCreatedResponse({ type: CaptureResponseDto })
   @ApiOkResponse({ type: CaptureResponseDto })
   async upload(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Query() query: CaptureUploadQueryDto,
   ): Promise<CaptureResponseDto> {
     try {
-      const upload = await openCaptureUpload(request, query.fileName ?? 'capture', this.config.UPLOAD_IDLE_TIMEOUT_MS);
+      const upload = await openCaptureUpload(request.raw, query.fileName ?? 'capture', this.config.UPLOAD_IDLE_TIMEOUT_MS);
       const { capture, created } = await this.captures.ingest({ ...upload, format: query.format });
-      response.status(created ? 201 : 200);
+      reply.status(created ? 201 : 200);
       return CaptureResponseDto.from(capture);
     } catch (error) {
       // The rest of a rejected body is discarded and the connection closed after the error response, so a
       // client still sending a large file learns of the error instead of waiting on a full socket.
-      response.setHeader('Connection', 'close');
-      request.unpipe();
-      request.resume();
+      reply.header('Connection', 'close');
+      request.raw.unpipe();
+      request.raw.resume();
       throw error;
     }
   }

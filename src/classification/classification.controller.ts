@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { assertRequestRole, AuditWhen, RequireRole } from '../access/access-policy';
 import type { AccessRequest } from '../access/access-request';
@@ -16,7 +16,7 @@ export class ClassificationController {
   // Classifying flows only reads the model, so a reader key may; queueing a capture job is a write.
   @Post('classify')
   @RequireRole('reader')
-  @AuditWhen((request) => request.body?.captureId != null)
+  @AuditWhen((request) => (request.body as Partial<ClassifyRequestDto> | undefined)?.captureId != null)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Classify flows with a model',
@@ -37,7 +37,7 @@ export class ClassificationController {
     @Query() query: ServedVersionQueryDto,
     @Body() request: ClassifyRequestDto,
     @Req() httpRequest: AccessRequest,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClassifyResponseDto | JobResponseDto> {
     if (request.captureId == null) {
       return this.classification.classify(id, request, query.version);
@@ -45,7 +45,7 @@ export class ClassificationController {
 
     assertRequestRole(httpRequest, 'writer', 'Classifying a stored capture, which queues a job,');
     const job = await this.classification.startCaptureClassification(id, request, query.version);
-    response.status(HttpStatus.ACCEPTED);
+    reply.status(HttpStatus.ACCEPTED);
     return JobResponseDto.from(job);
   }
 }

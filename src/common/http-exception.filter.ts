@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError, DomainErrorCode } from './domain-error';
 
 export function httpStatusOf(code: DomainErrorCode): number {
@@ -47,24 +47,27 @@ export function httpStatusCode(statusCode: number): string {
 
 /**
  * Writes every REST error as `{ statusCode, code, message, details? }`. Domain errors keep their code,
- * Nest's own HTTP exceptions (validation, unknown routes) keep their status, and anything else is
- * logged with its stack and reaches the client as a plain 500.
+ * Nest's own HTTP exceptions (validation, unknown routes, Fastify's refusals of a body) keep their status, and
+ * anything else is logged with its stack and reaches the client as a plain 500.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
+
+  /** `jsonBodyLimit` is the adapter's body limit in bytes, named in the 413 for a JSON body above it. */
+  constructor(private readonly jsonBodyLimit: number) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') {
       throw exception;
     }
 
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof DomainError) {
       const statusCode = httpStatusOf(exception.code);
-      response
+      void reply
         .status(statusCode)
-        .json({ statusCode, code: exception.code, message: exception.message, details: exception.details });
+        .send({ statusCode, code: exception.code, message: exception.message, details: exception.details });
       return;
     }
 
@@ -73,19 +76,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
       const code = httpStatusCode(statusCode);
-      response
-        .status(statusCode)
-        .json({ statusCode, code, message: Array.isArray(message) ? message.join('; ') : message });
-      return;
-    }
-
-    // Express middleware such as the body parser fails with http-errors objects: `expose` marks a client error.
-    const clientError = exception as { expose?: unknown; status?: unknown; message?: unknown; limit?: unknown };
-    if (clientError?.expose === true && typeof clientError.status === 'number' && clientError.status < 500) {
-      const statusCode = clientError.status;
-      const code = httpStatusCode(statusCode);
-      const limit = typeof clientError.limit === 'number' ? ` (limit: ${clientError.limit} bytes)` : '';
-      response.status(statusCode).json({ statusCode, code, message: `${String(clientError.message)}${limit}` });
+      void reply.status(statusCode).send({
+        statusCode,
+        code,
+        // Nest turns Fastify's refusal of a body above its limit into a 413 HttpException. Uploads above their
+        // own limit are domain errors with their own message.
+        message:
+          statusCode === HttpStatus.PAYLOAD_TOO_LARGE
+            ? `Request body is larger than the limit of ${this.jsonBodyLimit} bytes (MAX_JSON_BODY_BYTES); send a ` +
+              'smaller body'
+            : Array.isArray(message)
+              ? message.join('; ')
+              : message,
+      });
       return;
     }
 
@@ -93,6 +96,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
       `Unhandled error: ${String(exception)}`,
       exception instanceof Error ? exception.stack : undefined,
     );
-    response.status(500).json({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' });
+    void reply.status(500).send({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' });
   }
 }

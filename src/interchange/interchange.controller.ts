@@ -1,17 +1,4 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  Param,
-  Post,
-  Query,
-  Res,
-  StreamableFile,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Controller, Get, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -24,9 +11,13 @@ import {
 } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
-import type { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ArtifactRepository } from '../artifacts/artifact.repository';
+import { createValidationPipe } from '../common/validation';
+import { AppConfig } from '../config/app-config';
 import { ModelResponseDto } from '../models/model.dto';
 import { InterchangeService } from './interchange.service';
+import { receiveMultipartFile } from './multipart-file';
 import type { Word2VecFormat } from './word2vec-format';
 
 const FORMATS = ['text', 'binary'];
@@ -66,7 +57,11 @@ class VectorImportDto extends VectorImportFieldsDto {
 @ApiTags('models')
 @Controller('models')
 export class InterchangeController {
-  constructor(private readonly interchange: InterchangeService) {}
+  constructor(
+    private readonly interchange: InterchangeService,
+    private readonly artifacts: ArtifactRepository,
+    private readonly config: AppConfig,
+  ) {}
 
   @Get(':id/vectors')
   @ApiOperation({
@@ -79,11 +74,11 @@ export class InterchangeController {
   async exportVectors(
     @Param('id') id: string,
     @Query() query: VectorExportQueryDto,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const exported = await this.interchange.exportVectors(id, query.format ?? 'text', query.version);
-    response.setHeader('content-type', exported.contentType);
-    response.setHeader('content-disposition', `attachment; filename="${exported.fileName}"`);
+    reply.header('content-type', exported.contentType);
+    reply.header('content-disposition', `attachment; filename="${exported.fileName}"`);
     return new StreamableFile(exported.stream);
   }
 
@@ -97,17 +92,25 @@ export class InterchangeController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: VectorImportDto })
   @ApiCreatedResponse({ type: ModelResponseDto })
-  @UseInterceptors(FileInterceptor('file'))
-  async importVectors(
-    @UploadedFile() file: Express.Multer.File | undefined,
-    @Body() body: VectorImportFieldsDto,
-  ): Promise<ModelResponseDto> {
-    if (!file) {
-      throw new BadRequestException('Missing multipart field "file": send the word2vec file as form field "file"');
+  async importVectors(@Req() request: FastifyRequest): Promise<ModelResponseDto> {
+    // The file goes to the artifact tmp folder on disk, never into memory; importVectors removes it.
+    const file = await receiveMultipartFile(request.raw, {
+      field: 'file',
+      targetPath: this.artifacts.temporaryPath('.word2vec'),
+      maxBytes: this.config.MAX_UPLOAD_BYTES,
+      maxBytesSetting: 'MAX_UPLOAD_BYTES',
+      maxFields: 10,
+    });
+    let fields: VectorImportFieldsDto;
+    try {
+      fields = await createValidationPipe().transform(file.fields, { type: 'body', metatype: VectorImportFieldsDto });
+    } catch (error) {
+      await this.artifacts.remove(file.path);
+      throw error;
     }
 
-    const name = body.name ?? file.originalname.slice(0, 200);
-    const { model, version } = await this.interchange.importVectors(file.path, name, body.format);
+    const name = fields.name ?? (file.fileName.slice(0, 200) || 'imported vectors');
+    const { model, version } = await this.interchange.importVectors(file.path, name, fields.format);
     return ModelResponseDto.from(model, version);
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { PageQueryDto } from '../common/pagination.dto';
 import { JobResponseDto } from './job.dto';
 import { JobsService } from './jobs.service';
@@ -41,11 +41,11 @@ export class JobsController {
   })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'The CSV file', schema: { type: 'string' } })
-  async result(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<StreamableFile> {
+  async result(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<StreamableFile> {
     const { stream, fileName, sizeBytes } = await this.jobs.openResult(id);
-    response.setHeader('content-type', 'text/csv; charset=utf-8');
-    response.setHeader('content-length', String(sizeBytes));
-    response.setHeader('content-disposition', `attachment; filename="${fileName}"`);
+    reply.header('content-type', 'text/csv; charset=utf-8');
+    reply.header('content-length', String(sizeBytes));
+    reply.header('content-disposition', `attachment; filename="${fileName}"`);
     return new StreamableFile(stream);
   }
 

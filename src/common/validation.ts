@@ -1,0 +1,23 @@
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+
+/** Turns class-validator errors into one message that names every bad field, nested ones by their path. */
+export function validationMessage(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((constraint) => constraint.replace(error.property, path));
+    return [...own, ...validationMessage(error.children ?? [], path)];
+  });
+}
+
+/**
+ * Creates the validation of every request's parameters, query and body. It converts values to the DTO's types and
+ * rejects an unknown field with a 400, like a bad one.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    exceptionFactory: (errors) => new BadRequestException(validationMessage(errors)),
+  });
+}

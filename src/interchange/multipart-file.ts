@@ -1,0 +1,130 @@
+import busboy from 'busboy';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DomainError } from '../common/domain-error';
+
+export interface ReceivedFile {
+  /** Where the file part was written; the caller removes it. */
+  path: string;
+  /** The last segment of the file name the client gave. */
+  fileName: string;
+  /** The other form fields, by name; a repeated field keeps its last value. */
+  fields: Record<string, string>;
+}
+
+export interface ReceiveOptions {
+  /** Name of the form field that holds the file. */
+  field: string;
+  /** Path to write the file part to. */
+  targetPath: string;
+  /** Largest file part in bytes, and the setting that raises it (named in the 413). */
+  maxBytes: number;
+  maxBytesSetting: string;
+  /** Most form fields besides the file. */
+  maxFields: number;
+}
+
+/**
+ * Reads a multipart/form-data body: writes its file part to `targetPath` without buffering it and collects the
+ * other fields, which may come before or after the file. Rejects a body of another type with 415, a file above
+ * `maxBytes` with 413 and a malformed or fileless body with 400; nothing is left at `targetPath` then.
+ */
+export async function receiveMultipartFile(request: IncomingMessage, options: ReceiveOptions): Promise<ReceivedFile> {
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (contentType !== 'multipart/form-data') {
+    throw new DomainError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Unsupported Content-Type "${contentType || '(none)'}": send multipart/form-data with the file in field "${options.field}"`,
+    );
+  }
+
+  try {
+    return await receive(request, options);
+  } catch (error) {
+    await rm(options.targetPath, { force: true });
+    // The rest of the body is discarded, so that the client can read the error response.
+    request.unpipe();
+    request.resume();
+    throw error;
+  }
+}
+
+function receive(request: IncomingMessage, options: ReceiveOptions): Promise<ReceivedFile> {
+  return new Promise((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let file: Readable | null = null;
+    let written: Promise<string> | null = null;
+    let failed = false;
+    // A failure stops the file part and rejects once its write has ended, so that the caller's removal of the
+    // file cannot run before the write stream has created it.
+    const fail = (error: DomainError) => {
+      if (failed) {
+        return;
+      }
+
+      failed = true;
+      file?.destroy();
+      void (written ?? Promise.resolve()).then(
+        () => reject(error),
+        () => reject(error),
+      );
+    };
+
+    const parser = busboy({
+      headers: request.headers,
+      limits: { files: 1, fields: options.maxFields, fileSize: options.maxBytes },
+    });
+    parser.on('field', (name, value) => (fields[name] = value));
+    parser.on('fieldsLimit', () =>
+      fail(new DomainError('INVALID_INPUT', `Too many form fields: send at most ${options.maxFields} besides the file`)),
+    );
+    parser.on('file', (name, stream, info) => {
+      if (name !== options.field || file || failed) {
+        stream.resume();
+        return;
+      }
+
+      file = stream;
+      stream.on('limit', () =>
+        fail(
+          new DomainError(
+            'UPLOAD_TOO_LARGE',
+            `File exceeds the limit of ${options.maxBytes} bytes (${options.maxBytesSetting})`,
+          ),
+        ),
+      );
+      // Only the last path segment of the client's file name is kept; it is metadata and never part of a path.
+      const fileName = basename(info.filename?.replaceAll('\\', '/') ?? '');
+      written = pipeline(stream, createWriteStream(options.targetPath)).then(() => fileName);
+      written.catch((error: Error) => fail(new DomainError('INVALID_INPUT', `Upload failed: ${error.message}`)));
+    });
+    parser.on('error', (error: Error) =>
+      fail(new DomainError('INVALID_INPUT', `Malformed multipart body: ${error.message}`)),
+    );
+    parser.on('close', () => {
+      if (!written) {
+        fail(
+          new DomainError(
+            'INVALID_INPUT',
+            `Missing multipart field "${options.field}": send the file as form field "${options.field}"`,
+          ),
+        );
+        return;
+      }
+
+      written.then(
+        (fileName) => {
+          if (!failed) {
+            resolve({ path: options.targetPath, fileName, fields });
+          }
+        },
+        () => undefined,
+      );
+    });
+    request.pipe(parser);
+  });
+}
