@@ -1,18 +1,21 @@
 /**
  * Query benchmark on CTU-13 scenario 6. It measures HTTP most-similar throughput and latency at 1, 8 and 32
- * connections (autocannon) and raw in-process hnswlib-node `searchKnn` calls per second on the same index
- * file and queries. It also measures recall@10 of the index against exact cosine search over the vectors.
+ * connections with autocannon and wrk, each in a process of its own, and raw in-process hnswlib-node `searchKnn`
+ * calls per second on the same index file and queries. It also measures recall@10 of the index against exact
+ * cosine search over the vectors.
  *
  * Usage: [API_PROCESSES=N] npm run bench:query [-- --seconds N] [--sweep M:EF_CONSTRUCTION,…]
+ *        [--client autocannon|wrk|both]
  * It starts its own server (own database, queue prefix and artifact directory, dropped at the end), uploads
  * the capture from ../shared/data/ctu13 and trains it with the notebook's settings (five epochs).
  * `--sweep` also builds an index for each listed HNSW M and efConstruction from the same vectors in process and
  * measures its build time, recall@10 and searchKnn calls/s at each ef, to choose the server's index settings.
+ * `--client` selects the HTTP load generators; without it both run if wrk is on PATH, else autocannon alone.
+ * All in-process measurements run before the HTTP ones, and the index, vectors and tokens are released first.
  * Writes the results to bench/out/query.md.
  */
-import autocannon from 'autocannon';
 import { openAsBlob } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +26,15 @@ import { DEFAULT_EF } from '../src/similarity/similarity.service';
 import { HNSW_EF_CONSTRUCTION, HNSW_M } from '../src/similarity/vector-index.repository';
 import { json, REPO_ROOT, SHARED_DATA, startTestServer, TestServer, waitFor } from '../test/support/test-server';
 import { seededRandom } from '../test/support/query-fixture';
+import {
+  describeClient,
+  HttpClient,
+  HttpLoad,
+  HttpResult,
+  measureHttp,
+  selectClients,
+  writeWrkScript,
+} from './http-clients';
 
 const CAPTURE = path.join(SHARED_DATA, 'scenario06_capture20110816.binetflow.gz');
 const OUT_DIR = path.join(REPO_ROOT, 'bench', 'out');
@@ -42,21 +54,33 @@ interface SweepResult {
   callsPerSecond: Record<number, number>;
 }
 
-interface HttpResult {
-  connections: number;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
+interface InProcessResults {
+  recalls: Record<number, number>;
+  /** searchKnn calls per second at the server's default ef. */
+  raw: number;
+  swept: SweepResult[];
+}
+
+/** HTTP results of one load generator, at each of CONNECTIONS. */
+interface ClientResults {
+  /** Name and version, for example "wrk debian/4.1.0-3+b2". */
+  description: string;
+  /** Heading of the column of error responses, which the two clients count differently. */
+  statusColumn: string;
+  results: HttpResult[];
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '10' }, sweep: { type: 'string', default: '' } },
+    options: {
+      seconds: { type: 'string', default: '10' },
+      sweep: { type: 'string', default: '' },
+      client: { type: 'string' },
+    },
   });
   const seconds = Number(values.seconds);
   const sweep = parseSweep(values.sweep);
+  const clients = selectClients(values.client);
   // Every request is still counted against the admin key's rate limit in Redis, as in production. The limit is
   // raised so that no request of the benchmark is rejected.
   const server = await startTestServer({ role: 'all', env: { RATE_LIMIT_PER_MINUTE: '1000000000' } });
@@ -72,42 +96,27 @@ async function main(): Promise<void> {
 
   try {
     const model = await trainModel(server);
-    const vectors = await readUnitVectors(server, model.id, model.vocabularySize, model.dimensions);
-    const tokens = await readTokens(server, model.id);
     const random = seededRandom(6);
     const queryIds = Array.from({ length: QUERY_COUNT }, () => Math.floor(random() * model.vocabularySize));
-
-    const paths = queryIds.map(
-      (id) => `/api/v1/models/${model.id}/similar?token=${encodeURIComponent(tokens[id])}&k=${K}`,
-    );
+    const paths = await queryPaths(server, model.id, queryIds);
     // One request right after training loads the model, so that loading is not part of a measurement.
     const warmUp = await server.fetch(paths[0]);
     if (warmUp.status !== 200) {
       throw new Error(`warm-up query failed with ${warmUp.status}: ${await warmUp.text()}`);
     }
 
-    const indexPath = path.join(server.dataDir, 'models', model.id, 'index.hnsw');
-    const index = new HierarchicalNSW('cosine', model.dimensions);
-    await index.readIndex(indexPath);
-    const exact = exactNeighbours(vectors, model.dimensions, queryIds);
-    const recalls = recallAt10(index, vectors, model.dimensions, queryIds, exact);
-    console.error(`recall@10 by ef: ${JSON.stringify(recalls)}`);
+    const inProcess = await measureInProcess(server, model, queryIds, seconds, sweep);
+    // The index, vectors and tokens are unreachable now. A full collection frees them, the index's native memory
+    // included, before the HTTP load starts. `gc` exists because npm run bench:query starts node with --expose-gc.
+    globalThis.gc?.();
 
-    index.setEf(DEFAULT_EF);
-    const raw = rawCallsPerSecond(index, vectors, model.dimensions, queryIds, seconds);
-    console.error(`raw searchKnn ${raw.toFixed(0)} calls/s`);
+    const loadBefore = os.loadavg();
+    const http = await measureAllHttp(server, clients, paths, seconds);
+    const loadAfter = os.loadavg();
 
-    const http: HttpResult[] = [];
-    for (const connections of CONNECTIONS) {
-      http.push(await runAutocannon(server, paths, connections, seconds));
-      console.error(`http ${connections} connections: ${http[http.length - 1].requestsPerSecond.toFixed(0)} req/s`);
-    }
-    const loadAverage = os.loadavg();
-
-    const swept = sweep.map(([m, efConstruction]) =>
-      sweepIndex(vectors, model.dimensions, queryIds, exact, m, efConstruction),
-    );
-    const report = renderReport(model, recalls, raw, http, { seconds, loadAverage, apiProcesses }) + renderSweep(swept);
+    const report =
+      renderReport(model, inProcess, http, { seconds, loadBefore, loadAfter, apiProcesses }) +
+      renderSweep(inProcess.swept);
     await mkdir(OUT_DIR, { recursive: true });
     await writeFile(path.join(OUT_DIR, 'query.md'), report);
     console.log(report);
@@ -117,6 +126,82 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * Measures recall@10, raw searchKnn calls/s and the `--sweep` indexes in this process, on the server's index
+ * file and vectors. The vectors and the index are local here, so they are unreachable once it returns.
+ */
+async function measureInProcess(
+  server: TestServer,
+  model: TrainedModel,
+  queryIds: number[],
+  seconds: number,
+  sweep: [number, number][],
+): Promise<InProcessResults> {
+  const vectors = await readUnitVectors(server, model.id, model.vocabularySize, model.dimensions);
+  const indexPath = path.join(server.dataDir, 'models', model.id, 'index.hnsw');
+  const index = new HierarchicalNSW('cosine', model.dimensions);
+  await index.readIndex(indexPath);
+  const exact = exactNeighbours(vectors, model.dimensions, queryIds);
+  const recalls = recallAt10(index, vectors, model.dimensions, queryIds, exact);
+  console.error(`recall@10 by ef: ${JSON.stringify(recalls)}`);
+
+  index.setEf(DEFAULT_EF);
+  const raw = rawCallsPerSecond(index, vectors, model.dimensions, queryIds, seconds);
+  console.error(`raw searchKnn ${raw.toFixed(0)} calls/s`);
+
+  const swept = sweep.map(([m, efConstruction]) =>
+    sweepIndex(vectors, model.dimensions, queryIds, exact, m, efConstruction),
+  );
+  return { recalls, raw, swept };
+}
+
+/**
+ * Runs each client at each of CONNECTIONS, one measurement after the other, each in a new process. The paths
+ * file and the wrk script live in a temporary folder that is removed at the end.
+ */
+async function measureAllHttp(
+  server: TestServer,
+  clients: HttpClient[],
+  paths: string[],
+  seconds: number,
+): Promise<ClientResults[]> {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'flow2vec-bench-query-'));
+  try {
+    const pathsFile = path.join(workDir, 'paths.txt');
+    await writeFile(pathsFile, paths.join('\n') + '\n');
+    const wrkScript = await writeWrkScript(workDir);
+    const load = { baseUrl: server.baseUrl, authorization: `Bearer ${server.adminKey}`, pathsFile, seconds };
+
+    const measured: ClientResults[] = [];
+    for (const client of clients) {
+      const results: HttpResult[] = [];
+      for (const connections of CONNECTIONS) {
+        results.push(await measureOnce(client, { ...load, connections }, wrkScript));
+      }
+      measured.push({
+        description: describeClient(client),
+        statusColumn: client === 'wrk' ? 'errors / status ≥ 400' : 'errors / non-2xx',
+        results,
+      });
+    }
+    return measured;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function measureOnce(client: HttpClient, load: HttpLoad, wrkScript: string): Promise<HttpResult> {
+  const result = await measureHttp(client, load, wrkScript);
+  // A non-2xx response (401, 429, 404) means the run measured something other than most-similar queries.
+  if (result.non2xx > 0) {
+    throw new Error(
+      `${result.non2xx} of ${result.requests} requests from ${client} at ${load.connections} connections were not 2xx`,
+    );
+  }
+  console.error(`${client} ${load.connections} connections: ${result.requestsPerSecond.toFixed(0)} req/s`);
+  return result;
 }
 
 interface TrainedModel {
@@ -178,14 +263,15 @@ async function readUnitVectors(server: TestServer, modelId: string, size: number
   return vectors;
 }
 
-async function readTokens(server: TestServer, modelId: string): Promise<string[]> {
+/** Returns the most-similar request path of each query token; the token list is local, so it is dropped after. */
+async function queryPaths(server: TestServer, modelId: string, queryIds: number[]): Promise<string[]> {
   const rows = await server.query<{ tokenId: number; token: string }>(
     `SELECT "tokenId", token FROM tokens WHERE "modelId" = $1`,
     [modelId],
   );
   const tokens: string[] = [];
   rows.forEach((row) => (tokens[row.tokenId] = row.token));
-  return tokens;
+  return queryIds.map((id) => `/api/v1/models/${modelId}/similar?token=${encodeURIComponent(tokens[id])}&k=${K}`);
 }
 
 /** Returns the exact 10 nearest tokens of each query token by cosine, the query token left out. */
@@ -286,65 +372,56 @@ function rawCallsPerSecond(
   return calls / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function runAutocannon(server: TestServer, paths: string[], connections: number, seconds: number) {
-  let next = 0;
-  const result = await autocannon({
-    url: server.baseUrl,
-    connections,
-    duration: seconds,
-    headers: { authorization: `Bearer ${server.adminKey}` },
-    requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) }],
-  });
-  // A non-2xx response (401, 429, 404) means the run measured something other than most-similar queries.
-  if (result.non2xx > 0) {
-    throw new Error(`${result.non2xx} of ${result.requests.total} requests at ${connections} connections were not 2xx`);
-  }
-
-  return {
-    connections,
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
-  };
-}
-
 function renderReport(
   model: TrainedModel,
-  recalls: Record<number, number>,
-  raw: number,
-  http: HttpResult[],
-  run: { seconds: number; loadAverage: number[]; apiProcesses: number },
+  inProcess: InProcessResults,
+  http: ClientResults[],
+  run: { seconds: number; loadBefore: number[]; loadAfter: number[]; apiProcesses: number },
 ): string {
-  const { seconds, loadAverage, apiProcesses } = run;
-  const at32 = http.find((result) => result.connections === 32)!;
+  const { recalls, raw } = inProcess;
+  const formatLoad = (load: number[]) => load.map((value) => value.toFixed(1)).join(' ');
   const lines = [
     `Model: CTU-13 scenario 6, ${model.vocabularySize} tokens × ${model.dimensions} dimensions, five epochs ` +
       `(${model.trainingSeconds.toFixed(0)} s of training, ${model.indexingSeconds.toFixed(0)} s of indexing and ` +
       `2-D projection). HNSW M ${HNSW_M}, efConstruction ${HNSW_EF_CONSTRUCTION}, ef ${DEFAULT_EF}, k ${K}, ` +
       `${QUERY_COUNT} random tokens.`,
-    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}; ${seconds} s per measurement; ` +
-      `API_PROCESSES ${apiProcesses}; load average ` +
-      `${loadAverage.map((load) => load.toFixed(1)).join(' ')} after the HTTP measurements.`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}; ${run.seconds} s per ` +
+      `measurement; API_PROCESSES ${run.apiProcesses}; load average ${formatLoad(run.loadBefore)} before and ` +
+      `${formatLoad(run.loadAfter)} after the HTTP measurements.`,
     '',
-    '| measurement | requests or calls/s | p50 ms | p99 ms | errors / non-2xx |',
-    '|---|---|---|---|---|',
-    `| raw hnswlib-node searchKnn, in process | ${raw.toFixed(0)} | | | |`,
-    ...http.map(
-      (r) =>
-        `| HTTP GET /similar, ${r.connections} connection${r.connections === 1 ? '' : 's'} | ` +
-        `${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} / ${r.non2xx} |`,
-    ),
-    '',
-    `HTTP at 32 connections / raw: ${(at32.requestsPerSecond / raw).toFixed(2)} (bar ≥ 0.5). ` +
-      `p99 at 32 connections: ${at32.p99} ms (bar < 20). Recall@10 against exact cosine at ef ${DEFAULT_EF}: ${recalls[DEFAULT_EF].toFixed(4)} (bar ≥ 0.95).`,
+    `Raw hnswlib-node searchKnn in the benchmark process, one thread: ${raw.toFixed(0)} calls/s. ` +
+      `Recall@10 against exact cosine at ef ${DEFAULT_EF}: ${recalls[DEFAULT_EF].toFixed(4)} (bar ≥ 0.95).`,
+    ...http.flatMap((client) => renderHttpTable(client, raw)),
     '',
     '| ef | recall@10 |',
     '|---|---|',
     ...RECALL_EFS.map((ef) => `| ${ef} | ${recalls[ef].toFixed(4)} |`),
   ];
   return lines.join('\n') + '\n';
+}
+
+function renderHttpTable(client: ClientResults, raw: number): string[] {
+  const at32 = client.results.find((result) => result.connections === 32)!;
+  return [
+    '',
+    `HTTP GET /api/v1/models/{id}/similar with ${client.description}, in a process of its own:`,
+    '',
+    `| connections | requests/s | p50 ms | p99 ms | ${client.statusColumn} |`,
+    '|---|---|---|---|---|',
+    ...client.results.map(
+      (r) =>
+        `| ${r.connections} | ${r.requestsPerSecond.toFixed(0)} | ${formatMilliseconds(r.p50)} | ` +
+        `${formatMilliseconds(r.p99)} | ${r.errors} / ${r.non2xx} |`,
+    ),
+    '',
+    `HTTP at 32 connections / raw: ${(at32.requestsPerSecond / raw).toFixed(2)} (bar ≥ 0.5). ` +
+      `p99 at 32 connections: ${formatMilliseconds(at32.p99)} ms (bar < 20).`,
+  ];
+}
+
+/** Formats a latency with at most two decimals: autocannon reports whole milliseconds, wrk microseconds. */
+function formatMilliseconds(milliseconds: number): string {
+  return String(Number(milliseconds.toFixed(2)));
 }
 
 function renderSweep(results: SweepResult[]): string {
