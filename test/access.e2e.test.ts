@@ -27,6 +27,7 @@ interface AccessRoute {
   method: string;
   path: string;
   access: 'public' | 'reader' | 'writer' | 'admin' | 'unguarded';
+  audited: boolean;
 }
 
 const ROLES = ['reader', 'writer', 'admin'] as const;
@@ -137,6 +138,22 @@ describe('access control', () => {
       }
       assert.notEqual(route.access, 'reader', `${route.method} ${route.path} lets a reader key write`);
     }
+  });
+
+  it('every route that can write is audited, and no read is', () => {
+    // A reader route whose body can make it a write: classifying a stored capture queues a job. GraphQL has a
+    // separate mutation for that, classifyCapture, which needs a writer key.
+    const readerRoutesThatCanWrite = ['POST /api/v1/models/:id/classify'];
+    for (const route of routes.filter((route) => route.access !== 'unguarded' && route.access !== 'public')) {
+      const name = `${route.method} ${route.path}`;
+      const canWrite = route.access !== 'reader' || readerRoutesThatCanWrite.includes(name);
+      assert.equal(
+        route.audited,
+        canWrite,
+        `${name} is ${canWrite ? 'a write but not audited' : 'a read but audited'}`,
+      );
+    }
+    assert.ok(routes.some((route) => route.method === 'mutation' && route.audited));
   });
 
   it('queries sent by POST need only reader', async () => {

@@ -47,6 +47,24 @@ export function isAuditedWrite(
   return isWrite?.(request) ?? false;
 }
 
+/**
+ * Returns whether any request to a handler can be an audited write: its required role is above `reader`, or it is
+ * a `reader` route marked `AuditWhen`. `isAuditedWrite` then decides for each request.
+ */
+export function mayBeAuditedWrite(
+  reflector: Reflector,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  targets: [Function, Function],
+  operation: string,
+): boolean {
+  const required = requiredAccess(reflector, targets, operation);
+  if (required === 'public') {
+    return false;
+  }
+
+  return required !== 'reader' || reflector.getAllAndOverride(AUDIT_WHEN_METADATA, targets) !== undefined;
+}
+
 /** Sets the role a route requires, overriding the one derived from its HTTP method or GraphQL operation type. */
 export const RequireRole = (role: AccessRole) => SetMetadata(ROLE_METADATA, role);
 

@@ -87,4 +87,5 @@ export class AccessRouteDto implements AccessRoute {
   @ApiProperty({ example: '/api/v1/models/:id', description: 'Path pattern, or GraphQL root field' }) path: string;
   @ApiProperty({ enum: ['public', ...ACCESS_ROLES, 'unguarded'], description: 'Role required to call the route' })
   access: AccessRole | 'public' | 'unguarded';
+  @ApiProperty({ description: 'Whether writes through the route are recorded in the audit trail' }) audited: boolean;
 }

@@ -1,9 +1,10 @@
 import { Provider, Type } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { AccessController } from './access.controller';
 import { AccessGuard } from './access.guard';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
+import { AuditBinding } from './audit-binding';
 import { AuditRecordRepository } from './audit-record.repository';
 import { AuditTrail } from './audit-trail.service';
 import { AuditInterceptor } from './audit.interceptor';
@@ -15,8 +16,8 @@ import { RouteTableService } from './route-table.service';
 export const ACCESS_CONTROLLERS: Type[] = [KeysController, AccessController];
 
 /**
- * Access control of the API role. The guard and the interceptor are global (APP_GUARD, APP_INTERCEPTOR),
- * so every controller and resolver, including ones added later, requires a key and has its writes audited.
+ * Access control of the API role. The guard is global (APP_GUARD), so every controller and resolver, including
+ * ones added later, requires a key. AuditBinding binds the audit interceptor to every handler that can write.
  */
 export const ACCESS_PROVIDERS: Provider[] = [
   ApiKeyRepository,
@@ -26,6 +27,7 @@ export const ACCESS_PROVIDERS: Provider[] = [
   ApiKeyService,
   KeyRevocationListener,
   RouteTableService,
+  AuditInterceptor,
+  AuditBinding,
   { provide: APP_GUARD, useClass: AccessGuard },
-  { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
 ];

@@ -1,19 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { RequestMethod } from '@nestjs/common/enums/request-method.enum';
+import { INTERCEPTORS_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, HttpAdapterHost, MetadataScanner, Reflector } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLObjectType } from 'graphql';
 import { API_PREFIX } from '../common/api-prefix';
 import { requiredAccess, RequiredAccess } from './access-policy';
+import { RequestHandler, requestHandlers } from './audit-binding';
+import { AuditInterceptor } from './audit.interceptor';
 
 /**
- * Metadata keys that `@Query()`, `@Mutation()` and `@Subscription()` of @nestjs/graphql 13 set on resolver
- * methods. The package does not export them; if they change, the route table shows resolvers as unguarded.
+ * Metadata key that `@Query()`, `@Mutation()` and `@Subscription()` of @nestjs/graphql 13 set on resolver methods
+ * for a field named otherwise than the method. The package does not export it; if it changes, the route table shows
+ * such resolvers as unguarded.
  */
-const RESOLVER_TYPE_METADATA = 'graphql:resolver_type';
 const RESOLVER_NAME_METADATA = 'graphql:resolver_name';
+
+/** What access control does for a handler. */
+interface HandlerAccess {
+  access: RequiredAccess;
+  /** Whether the audit interceptor is bound to the handler, so that its writes are recorded. */
+  audited: boolean;
+}
 
 /** One route of the running application and what access control requires of it. */
 export interface AccessRoute {
@@ -28,6 +36,8 @@ export interface AccessRoute {
    * guard never runs.
    */
   access: RequiredAccess | 'unguarded';
+  /** Whether writes through the route are recorded in the audit trail. */
+  audited: boolean;
 }
 
 /**
@@ -68,35 +78,18 @@ export class RouteTableService {
       transport: 'rest' as const,
       method,
       path,
-      access: handlers.get(`${method} ${path}`) ?? ('unguarded' as const),
+      ...(handlers.get(`${method} ${path}`) ?? { access: 'unguarded' as const, audited: false }),
     }));
   }
 
   /** Access of every controller method, keyed by `METHOD /path` both with and without the API prefix. */
-  private nestHandlers(): Map<string, RequiredAccess> {
-    const handlers = new Map<string, RequiredAccess>();
-    for (const wrapper of this.discovery.getControllers()) {
-      const controller = wrapper.metatype as (new (...args: unknown[]) => object) | undefined;
-      if (!controller) {
-        continue;
-      }
-
-      const controllerPaths = asArray(Reflect.getMetadata(PATH_METADATA, controller));
-      for (const name of this.scanner.getAllMethodNames(controller.prototype)) {
-        // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-        const method = (controller.prototype as Record<string, Function>)[name];
-        const requestMethod = Reflect.getMetadata(METHOD_METADATA, method) as RequestMethod | undefined;
-        if (requestMethod === undefined) {
-          continue;
-        }
-
-        const httpMethod = RequestMethod[requestMethod];
-        const access = requiredAccess(this.reflector, [method, controller], httpMethod);
-        for (const controllerPath of controllerPaths) {
-          for (const methodPath of asArray(Reflect.getMetadata(PATH_METADATA, method))) {
-            handlers.set(`${httpMethod} ${joinPath(controllerPath, methodPath)}`, access);
-            handlers.set(`${httpMethod} ${joinPath(API_PREFIX, controllerPath, methodPath)}`, access);
-          }
+  private nestHandlers(): Map<string, HandlerAccess> {
+    const handlers = new Map<string, HandlerAccess>();
+    for (const handler of this.handlers().filter(({ transport }) => transport === 'rest')) {
+      for (const controllerPath of asArray(Reflect.getMetadata(PATH_METADATA, handler.owner))) {
+        for (const methodPath of asArray(Reflect.getMetadata(PATH_METADATA, handler.handler))) {
+          handlers.set(`${handler.operation} ${joinPath(controllerPath, methodPath)}`, handler.access);
+          handlers.set(`${handler.operation} ${joinPath(API_PREFIX, controllerPath, methodPath)}`, handler.access);
         }
       }
     }
@@ -106,7 +99,12 @@ export class RouteTableService {
 
   private graphqlRoutes(): AccessRoute[] {
     const schema = this.schemaHost.schema;
-    const resolvers = this.resolverAccess();
+    const resolvers = new Map<string, HandlerAccess>();
+    for (const resolver of this.handlers().filter(({ transport }) => transport === 'graphql')) {
+      const field =
+        (Reflect.getMetadata(RESOLVER_NAME_METADATA, resolver.handler) as string | undefined) ?? resolver.handler.name;
+      resolvers.set(`${resolver.operation}.${field}`, resolver.access);
+    }
     const roots: [string, GraphQLObjectType | null | undefined][] = [
       ['query', schema.getQueryType()],
       ['mutation', schema.getMutationType()],
@@ -118,34 +116,23 @@ export class RouteTableService {
         transport: 'graphql' as const,
         method,
         path: field,
-        access: resolvers.get(`${type!.name}.${field}`) ?? ('unguarded' as const),
+        ...(resolvers.get(`${type!.name}.${field}`) ?? { access: 'unguarded' as const, audited: false }),
       })),
     );
   }
 
-  /** Access of every resolver root field, keyed by `<root type>.<field>`. */
-  private resolverAccess(): Map<string, RequiredAccess> {
-    const access = new Map<string, RequiredAccess>();
-    for (const wrapper of this.discovery.getProviders()) {
-      const resolver = wrapper.metatype as (new (...args: unknown[]) => object) | undefined;
-      if (!resolver?.prototype || !wrapper.instance) {
-        continue;
-      }
-
-      for (const name of this.scanner.getAllMethodNames(resolver.prototype)) {
-        // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-        const method = (resolver.prototype as Record<string, Function>)[name];
-        const rootType = Reflect.getMetadata(RESOLVER_TYPE_METADATA, method) as string | undefined;
-        if (rootType !== 'Query' && rootType !== 'Mutation' && rootType !== 'Subscription') {
-          continue;
-        }
-
-        const field = (Reflect.getMetadata(RESOLVER_NAME_METADATA, method) as string | undefined) ?? name;
-        access.set(`${rootType}.${field}`, requiredAccess(this.reflector, [method, resolver], rootType));
-      }
-    }
-
-    return access;
+  private handlers(): (RequestHandler & { transport: 'rest' | 'graphql'; access: HandlerAccess })[] {
+    return requestHandlers(this.discovery, this.scanner).map((handler) => {
+      const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler.handler) as unknown[] | undefined) ?? [];
+      return {
+        ...handler,
+        transport: ['Query', 'Mutation', 'Subscription'].includes(handler.operation) ? 'graphql' : 'rest',
+        access: {
+          access: requiredAccess(this.reflector, [handler.handler, handler.owner], handler.operation),
+          audited: interceptors.some((interceptor) => interceptor instanceof AuditInterceptor),
+        },
+      };
+    });
   }
 }
 

@@ -79,7 +79,11 @@ export class CapturesController {
     @Query() query: CaptureUploadQueryDto,
   ): Promise<CaptureResponseDto> {
     try {
-      const upload = await openCaptureUpload(request.raw, query.fileName ?? 'capture', this.config.UPLOAD_IDLE_TIMEOUT_MS);
+      const upload = await openCaptureUpload(
+        request.raw,
+        query.fileName ?? 'capture',
+        this.config.UPLOAD_IDLE_TIMEOUT_MS,
+      );
       const { capture, created } = await this.captures.ingest({ ...upload, format: query.format });
       reply.status(created ? 201 : 200);
       return CaptureResponseDto.from(capture);

@@ -80,7 +80,9 @@ function receive(request: IncomingMessage, options: ReceiveOptions): Promise<Rec
     });
     parser.on('field', (name, value) => (fields[name] = value));
     parser.on('fieldsLimit', () =>
-      fail(new DomainError('INVALID_INPUT', `Too many form fields: send at most ${options.maxFields} besides the file`)),
+      fail(
+        new DomainError('INVALID_INPUT', `Too many form fields: send at most ${options.maxFields} besides the file`),
+      ),
     );
     parser.on('file', (name, stream, info) => {
       if (name !== options.field || file || failed) {
