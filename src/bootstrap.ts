@@ -18,15 +18,25 @@ import { migrateDatabase } from './database/data-source';
 import { buildOpenApiDocument } from './openapi';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+/** Longest path parameter in characters, as sent (URL-encoded). */
+const MAX_PATH_PARAMETER_LENGTH = 4096;
 
 /**
- * Creates the HTTP adapter under Nest: Fastify rather than Express, because under load Express gives every
- * request and response a new prototype, and the garbage collector then promotes and later compacts those
- * objects, which cost the most-similar route much of its throughput and p99 latency (docs/benchmarks.md).
- * JSON bodies above MAX_JSON_BODY_BYTES get a 413. Fastify sends neither an ETag nor X-Powered-By.
+ * Creates the HTTP adapter under Nest: Fastify rather than Express. Under load Express gives every request and
+ * response a new prototype, so the garbage collector promotes those objects and later compacts them, which cost
+ * the most-similar route much of its throughput and p99 latency (docs/benchmarks.md). JSON bodies above
+ * MAX_JSON_BODY_BYTES get a 413. Fastify sends neither an ETag nor X-Powered-By.
  */
 export function createHttpAdapter(config: Pick<AppConfig, 'MAX_JSON_BODY_BYTES'>): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: config.MAX_JSON_BODY_BYTES });
+  return new FastifyAdapter({
+    bodyLimit: config.MAX_JSON_BODY_BYTES,
+    routerOptions: {
+      // A token is a path parameter, and a URL-encoded IPv6 flow's token with its label exceeds Fastify's default
+      // limit of 100 characters, above which Fastify rejects the request with 414.
+      maxParamLength: MAX_PATH_PARAMETER_LENGTH,
+      ignoreTrailingSlash: true,
+    },
+  });
 }
 
 /** Applies the HTTP conventions shared by the server and the tests: prefix, validation, error format. */
@@ -78,8 +88,10 @@ export async function startApplication(
     return context;
   }
 
+  // configureHttpSecurity registers the body parsers, so Nest's own are left out.
   const app = await NestFactory.create<NestFastifyApplication>(module, createHttpAdapter(config), {
     logger: logLevels,
+    bodyParser: false,
   });
   setRequestTimeout(app.getHttpServer(), config.HTTP_REQUEST_TIMEOUT_MS);
   const artifacts = app.get(ArtifactRepository);

@@ -78,6 +78,28 @@ describe('API contract', () => {
     }
   });
 
+  it('long and trailing-slash paths reach their routes', async () => {
+    // A token of an IPv6 flow with its label, URL-encoded, is longer than Fastify's default limit of 100
+    // characters for a path parameter.
+    const token = `2001:db8:85a3::8a2e:370:7334|2001:db8:85a3::8a2e:370:7335|443|tcp|${'x'.repeat(120)}`;
+    const model = '7f1c1d2e-0000-4000-8000-000000000000';
+    const longToken = await server.fetch(`/api/v1/models/${model}/tokens/${encodeURIComponent(token)}`);
+    assert.equal(longToken.status, 404);
+    assert.equal((await json(longToken)).code, 'MODEL_NOT_FOUND');
+
+    const trailingSlash = await server.fetch('/api/v1/models/');
+    assert.equal(trailingSlash.status, 200);
+  });
+
+  it('empty JSON body reads as no body', async () => {
+    const response = await server.fetch('/api/v1/jobs/7f1c1d2e-0000-4000-8000-000000000000/cancel', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(response.status, 404);
+    assert.equal((await json(response)).code, 'JOB_NOT_FOUND');
+  });
+
   it('upload without a file is 400', async () => {
     const response = await server.fetch('/api/v1/captures', { method: 'POST', body: new FormData() });
     assert.equal(response.status, 400);

@@ -6,8 +6,8 @@ import { AppConfig } from '../config/app-config';
 
 /**
  * Adds the HTTP protections of the API server: security headers (helmet), CORS only for the origins in
- * CORS_ORIGINS, and bodies left unread for the routes that stream them. The JSON body limit
- * (MAX_JSON_BODY_BYTES) is the Fastify adapter's `bodyLimit`; uploads are limited by MAX_UPLOAD_BYTES instead.
+ * CORS_ORIGINS, and the body parsers: JSON within the Fastify adapter's `bodyLimit` (MAX_JSON_BODY_BYTES), and
+ * every other body left unread for the routes that stream it, which MAX_UPLOAD_BYTES limits instead.
  */
 export function configureHttpSecurity(app: NestFastifyApplication, config: AppConfig): void {
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
@@ -22,11 +22,16 @@ export function configureHttpSecurity(app: NestFastifyApplication, config: AppCo
     headers(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
 
-  // Fastify parses JSON and plain text itself and rejects any other media type with 415. Capture and vector
-  // uploads read the request stream themselves (multipart, CSV, plain text or gzip) without buffering it, so
-  // every type but JSON reaches its route unread; a route that expects JSON then sees no body and fails
-  // validation with a 400 that says so.
-  fastify.removeContentTypeParser('text/plain');
+  // JSON is the only media type parsed here, within the adapter's body limit. Capture and vector uploads read the
+  // request stream themselves (multipart, CSV, plain text or gzip) without buffering it, so every other type
+  // reaches its route unread; a route that expects JSON then gets no body and fails validation with a 400 that
+  // says so. An empty body sent as JSON, from a client that sets Content-Type on every request, also reads as no
+  // body instead of a 400, so that such a client can cancel a job or retrain a model with its settings unchanged.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   const origins = corsOrigins(config);
