@@ -75,7 +75,7 @@ export class AppConfig {
   FLOW2VEC_ADMIN_KEY = '';
   /** Requests one API key may make per minute, counted in Redis across all API processes. Default 600. */
   @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE = 600;
-  /** Largest accepted JSON or URL-encoded request body in bytes; uploads use MAX_UPLOAD_BYTES. Default 1 MiB. */
+  /** Largest accepted JSON request body in bytes; uploads use MAX_UPLOAD_BYTES. Default 1 MiB. */
   @Transform(toInt) @IsInt() @Min(1) MAX_JSON_BODY_BYTES = 1024 ** 2;
   /** Deepest accepted nesting of GraphQL selections. Default 8. */
   @Transform(toInt) @IsInt() @Min(1) GRAPHQL_MAX_DEPTH = 8;
