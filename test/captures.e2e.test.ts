@@ -30,15 +30,16 @@ const CAPTURE = [
 ].join('\n');
 
 /**
- * Sends the headers and `preamble` of a chunked POST to /api/v1/captures, then sends nothing more, and resolves with
- * the response the server sends to the stalled request.
+ * Sends the headers and `preamble` of a chunked POST to `path`, then sends nothing more, and resolves with the
+ * response the server sends to the stalled request.
  */
 function sendAndStall(
   server: TestServer,
   headers: Record<string, string>,
   preamble: string,
+  path = '/api/v1/captures',
 ): Promise<{ status: number; body: string }> {
-  const url = new URL('/api/v1/captures', server.baseUrl);
+  const url = new URL(path, server.baseUrl);
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       url,
@@ -371,6 +372,78 @@ describe('capture upload', () => {
       async () => `left: ${await leftovers()}`,
     );
     assert.deepEqual(await server.query('SELECT count(*)::int AS n FROM captures'), before);
+  });
+
+  it('truncated multipart upload is 400', async () => {
+    // The file part never reaches its closing boundary, as when a client stops sending and ends the request.
+    const body = `--cut\r\nContent-Disposition: form-data; name="file"; filename="cut.binetflow"\r\n\r\n${CAPTURE}\n`;
+    for (const path of ['/api/v1/captures', '/api/v1/models/import']) {
+      const response = await server.fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=cut' },
+        body,
+      });
+      assert.equal(response.status, 400, path);
+      assert.match((await json(response)).message, /Malformed multipart body: Unexpected end of form/, path);
+    }
+
+    assert.equal((await server.fetch('/api/v1/health')).status, 200);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  it('multipart without a boundary is 400', async () => {
+    for (const path of ['/api/v1/captures', '/api/v1/models/import']) {
+      const response = await server.fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data' },
+        body: 'x',
+      });
+      assert.equal(response.status, 400, path);
+      assert.match((await json(response)).message, /Boundary not found/, path);
+    }
+  });
+
+  it('stalled word2vec import is 408 and keeps nothing', { timeout: 30_000 }, async () => {
+    const response = await sendAndStall(
+      server,
+      { 'content-type': 'multipart/form-data; boundary=stall' },
+      '--stall\r\nContent-Disposition: form-data; name="file"; filename="v.txt"\r\n\r\n2 2\na 1 0\n',
+      '/api/v1/models/import',
+    );
+    assert.equal(response.status, 408);
+    assert.equal(JSON.parse(response.body).code, 'UPLOAD_TIMEOUT');
+    await waitFor(
+      async () => ((await leftovers()).length === 0 ? true : undefined),
+      5000,
+      async () => `left: ${await leftovers()}`,
+    );
+  });
+
+  it('aborted word2vec import leaves nothing behind', async () => {
+    const request = httpRequest(new URL('/api/v1/models/import', server.baseUrl), {
+      method: 'POST',
+      headers: {
+        'content-type': 'multipart/form-data; boundary=gone',
+        'transfer-encoding': 'chunked',
+        'x-api-key': server.adminKey,
+      },
+    });
+    request.on('error', () => undefined);
+    request.write('--gone\r\nContent-Disposition: form-data; name="file"; filename="v.txt"\r\n\r\n2 2\na 1 0\n');
+    await waitFor(
+      async () => ((await leftovers()).length > 0 ? true : undefined),
+      5000,
+      () => 'import never reached the server',
+    );
+    request.destroy();
+
+    // Well within UPLOAD_IDLE_TIMEOUT_MS of this server, so the abort itself removed the file.
+    await waitFor(
+      async () => ((await leftovers()).length === 0 ? true : undefined),
+      800,
+      async () => `left: ${await leftovers()}`,
+    );
+    assert.equal((await server.fetch('/api/v1/health')).status, 200);
   });
 
   it('failed insert removes the moved file', async () => {

@@ -89,7 +89,7 @@ export class CaptureLineSplitter {
     return new CaptureLimitError(
       'LINE_TOO_LONG',
       `Line ${lineNumber} is longer than ${this.maxLineLength} bytes. A capture row is far shorter, so the file is ` +
-        'probably not a capture. Raise maxLineLength if it is one.',
+        'probably not a capture. If it is one, raise the line limit (MAX_LINE_LENGTH on the server).',
       lineNumber,
       this.progress.decompressedBytes,
     );

@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { DomainError } from '../common/domain-error';
 
 /** Media types accepted as a raw capture body, besides multipart/form-data. */
@@ -58,8 +58,16 @@ function openMultipartFile(
   idleTimeoutMs: number,
 ): Promise<CaptureUploadStream> {
   return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: request.headers, limits: { files: 1, fields: 20 } });
+    } catch (error) {
+      reject(malformedMultipart(error as Error));
+      return;
+    }
+
     let settled = false;
-    const parser = busboy({ headers: request.headers, limits: { files: 1, fields: 20 } });
+    let body: PassThrough | null = null;
     const idleTimer = setTimeout(() => {
       const message = `No data received for ${idleTimeoutMs} ms before the multipart "file" part; upload aborted`;
       settle(() => reject(new DomainError('UPLOAD_TIMEOUT', message)));
@@ -77,6 +85,15 @@ function openMultipartFile(
       request.off('data', restartIdleTimer);
       finish();
     };
+    // A client that goes away ends the upload at once, before or during the file part, instead of at the
+    // idle timeout.
+    request.on('close', () => {
+      if (!request.complete) {
+        const aborted = new DomainError('INVALID_INPUT', 'Upload aborted: the client closed the connection');
+        settle(() => reject(aborted));
+        body?.destroy(aborted);
+      }
+    });
 
     parser.on('file', (field, stream, info) => {
       if (field !== 'file' || settled) {
@@ -84,13 +101,19 @@ function openMultipartFile(
         return;
       }
 
+      // The file part reaches the caller through `body`, which turns the parser's errors (a body cut off before
+      // its closing boundary, for example) into a 400. Until the caller reads it, the error waits in the stream
+      // instead of being an unhandled 'error' event.
+      body = new PassThrough();
+      body.on('error', () => undefined);
+      stream.on('error', (error: Error) => body?.destroy(malformedMultipart(error)));
+      stream.pipe(body);
       // Only the last path segment of the client's file name is kept; it is metadata and never part of a path.
       const fileName = basename(info.filename?.replaceAll('\\', '/') || fallbackName) || fallbackName;
-      settle(() => resolve({ stream, fileName }));
+      const file = body;
+      settle(() => resolve({ stream: file, fileName }));
     });
-    parser.on('error', (error: Error) =>
-      settle(() => reject(new DomainError('INVALID_INPUT', `Malformed multipart body: ${error.message}`))),
-    );
+    parser.on('error', (error: Error) => settle(() => reject(malformedMultipart(error))));
     parser.on('close', () =>
       settle(() =>
         reject(
@@ -101,4 +124,12 @@ function openMultipartFile(
     request.pipe(parser);
     request.on('data', restartIdleTimer);
   });
+}
+
+/** Creates the 400 for a multipart body or Content-Type that busboy cannot read. */
+export function malformedMultipart(error: Error): DomainError {
+  return new DomainError(
+    'INVALID_INPUT',
+    `Malformed multipart body: ${error.message}; send multipart/form-data with a boundary parameter and a complete body`,
+  );
 }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, DomainErrorCode } from './domain-error';
 
 export function httpStatusOf(code: DomainErrorCode): number {
@@ -63,6 +63,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
 
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (request.raw.socket?.destroyed) {
+      // The client closed the connection, so no response can reach it. An aborted upload ends here.
+      this.logger.warn(
+        `${request.method} ${request.url}: the client closed the connection (${(exception as Error)?.message})`,
+      );
+      return;
+    }
+
     if (exception instanceof DomainError) {
       const statusCode = httpStatusOf(exception.code);
       void reply

@@ -100,6 +100,7 @@ export class InterchangeController {
       maxBytes: this.config.MAX_UPLOAD_BYTES,
       maxBytesSetting: 'MAX_UPLOAD_BYTES',
       maxFields: 10,
+      idleTimeoutMs: this.config.UPLOAD_IDLE_TIMEOUT_MS,
     });
     let fields: VectorImportFieldsDto;
     try {

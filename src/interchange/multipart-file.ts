@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { malformedMultipart } from '../captures/capture-upload';
 import { DomainError } from '../common/domain-error';
 
 export interface ReceivedFile {
@@ -26,12 +27,15 @@ export interface ReceiveOptions {
   maxBytesSetting: string;
   /** Most form fields besides the file. */
   maxFields: number;
+  /** The upload fails with `UPLOAD_TIMEOUT` when no byte arrives for this long. */
+  idleTimeoutMs: number;
 }
 
 /**
  * Reads a multipart/form-data body: writes its file part to `targetPath` without buffering it and collects the
  * other fields, which may come before or after the file. Rejects a body of another type with 415, a file above
- * `maxBytes` with 413 and a malformed or fileless body with 400; nothing is left at `targetPath` then.
+ * `maxBytes` with 413, a stalled upload with 408 and a malformed, fileless or aborted body with 400; nothing is left
+ * at `targetPath` then.
  */
 export async function receiveMultipartFile(request: IncomingMessage, options: ReceiveOptions): Promise<ReceivedFile> {
   const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -67,6 +71,7 @@ function receive(request: IncomingMessage, options: ReceiveOptions): Promise<Rec
       }
 
       failed = true;
+      clearTimeout(idleTimer);
       file?.destroy();
       void (written ?? Promise.resolve()).then(
         () => reject(error),
@@ -74,9 +79,29 @@ function receive(request: IncomingMessage, options: ReceiveOptions): Promise<Rec
       );
     };
 
-    const parser = busboy({
-      headers: request.headers,
-      limits: { files: 1, fields: options.maxFields, fileSize: options.maxBytes },
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: request.headers,
+        limits: { files: 1, fields: options.maxFields, fileSize: options.maxBytes },
+      });
+    } catch (error) {
+      reject(malformedMultipart(error as Error));
+      return;
+    }
+
+    const idleTimer = setTimeout(
+      () => fail(new DomainError('UPLOAD_TIMEOUT', `No data received for ${options.idleTimeoutMs} ms; upload aborted`)),
+      options.idleTimeoutMs,
+    );
+    const restartIdleTimer = () => idleTimer.refresh();
+    request.on('data', restartIdleTimer);
+    request.on('close', () => {
+      clearTimeout(idleTimer);
+      request.off('data', restartIdleTimer);
+      if (!request.complete) {
+        fail(new DomainError('INVALID_INPUT', 'Upload aborted: the client closed the connection'));
+      }
     });
     parser.on('field', (name, value) => (fields[name] = value));
     parser.on('fieldsLimit', () =>
@@ -104,9 +129,7 @@ function receive(request: IncomingMessage, options: ReceiveOptions): Promise<Rec
       written = pipeline(stream, createWriteStream(options.targetPath)).then(() => fileName);
       written.catch((error: Error) => fail(new DomainError('INVALID_INPUT', `Upload failed: ${error.message}`)));
     });
-    parser.on('error', (error: Error) =>
-      fail(new DomainError('INVALID_INPUT', `Malformed multipart body: ${error.message}`)),
-    );
+    parser.on('error', (error: Error) => fail(malformedMultipart(error)));
     parser.on('close', () => {
       if (!written) {
         fail(
@@ -120,6 +143,7 @@ function receive(request: IncomingMessage, options: ReceiveOptions): Promise<Rec
 
       written.then(
         (fileName) => {
+          clearTimeout(idleTimer);
           if (!failed) {
             resolve({ path: options.targetPath, fileName, fields });
           }
