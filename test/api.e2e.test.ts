@@ -29,6 +29,26 @@ describe('API contract', () => {
     );
   });
 
+  it('openapi schemas all have a type', async () => {
+    const document = await json(await server.fetch('/api/docs-json'));
+    const schemas = [...documentSchemas(document)];
+    assert.ok(schemas.length > 100, `found only ${schemas.length} schemas in /api/docs-json`);
+
+    const objectReferences = schemas
+      .filter(({ schema }) => schema.$ref === '#/components/schemas/Object')
+      .map(({ location }) => location);
+    assert.deepEqual(
+      objectReferences,
+      [],
+      'these schemas refer to the empty Object schema, so give their decorators a `type`',
+    );
+
+    const untyped = schemas
+      .filter(({ schema }) => !TYPE_KEYWORDS.some((key) => key in schema))
+      .map(({ location }) => location);
+    assert.deepEqual(untyped, [], 'these schemas state no type, $ref, enum, allOf, oneOf or anyOf');
+  });
+
   it('model definition names every bad field', async () => {
     const response = await post('/api/v1/models', {
       captureIds: ['not-a-uuid'],
@@ -141,3 +161,58 @@ describe('API contract', () => {
     assert.equal(body.errors[0].extensions.stacktrace, undefined);
   });
 });
+
+type Schema = Record<string, unknown>;
+
+/** Keywords of which a schema needs at least one to tell Swagger UI what a value is. */
+const TYPE_KEYWORDS = ['type', '$ref', 'enum', 'allOf', 'oneOf', 'anyOf'];
+
+/**
+ * Yields every schema of an OpenAPI 3.0 document: the component schemas, the parameter, request body and
+ * response schemas of each operation, and the schemas nested in them, each with a JSON-pointer-like location.
+ */
+function* documentSchemas(document: Schema): Generator<{ location: string; schema: Schema }> {
+  const components = (document.components ?? {}) as Schema;
+  for (const [name, schema] of Object.entries((components.schemas ?? {}) as Record<string, Schema>)) {
+    yield* nestedSchemas(schema, `#/components/schemas/${name}`);
+  }
+
+  for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, Schema>>)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const operationLabel = `${method.toUpperCase()} ${path}`;
+      for (const parameter of (operation.parameters ?? []) as Schema[]) {
+        yield* nestedSchemas(parameter.schema, `${operationLabel} parameter ${parameter.name}`);
+      }
+      const requestBody = (operation.requestBody ?? {}) as Schema;
+      for (const [mediaType, content] of Object.entries((requestBody.content ?? {}) as Record<string, Schema>)) {
+        yield* nestedSchemas(content.schema, `${operationLabel} request body ${mediaType}`);
+      }
+      for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Schema>)) {
+        for (const [mediaType, content] of Object.entries((response.content ?? {}) as Record<string, Schema>)) {
+          yield* nestedSchemas(content.schema, `${operationLabel} response ${status} ${mediaType}`);
+        }
+      }
+    }
+  }
+}
+
+function* nestedSchemas(schema: unknown, location: string): Generator<{ location: string; schema: Schema }> {
+  if (typeof schema !== 'object' || schema === null) {
+    return;
+  }
+  const object = schema as Schema;
+  yield { location, schema: object };
+
+  for (const [name, property] of Object.entries((object.properties ?? {}) as Record<string, unknown>)) {
+    yield* nestedSchemas(property, `${location}/properties/${name}`);
+  }
+  for (const key of ['items', 'additionalProperties', 'not']) {
+    yield* nestedSchemas(object[key], `${location}/${key}`);
+  }
+  for (const key of ['allOf', 'oneOf', 'anyOf']) {
+    const members = (object[key] ?? []) as unknown[];
+    for (const [index, member] of members.entries()) {
+      yield* nestedSchemas(member, `${location}/${key}/${index}`);
+    }
+  }
+}

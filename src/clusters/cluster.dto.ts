@@ -21,7 +21,14 @@ export class ClusterListQueryDto extends PageQueryDto {
   @IsIn(LABEL_CLASSES)
   labelClass?: LabelClass;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0, description: 'Smallest share of labelClass (0..1)' })
+  @ApiPropertyOptional({
+    type: Number,
+    minimum: 0,
+    maximum: 1,
+    default: 0,
+    example: 0.5,
+    description: 'Smallest share of labelClass (0..1)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsNumber()

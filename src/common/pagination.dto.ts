@@ -3,7 +3,14 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Items per page' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 500,
+    default: 50,
+    example: 50,
+    description: 'Items per page',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -11,7 +18,7 @@ export class PageQueryDto {
   @Max(500)
   limit = 50;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'Items to skip' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0, example: 0, description: 'Items to skip' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

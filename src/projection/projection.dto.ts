@@ -24,7 +24,21 @@ export class ProjectionResponseDto {
   @ApiProperty({
     description: 'Most frequent labels of each token as [label, count] pairs, at most 3 per token',
     type: 'array',
-    items: { type: 'array', items: { type: 'array', items: {} } },
+    items: {
+      type: 'array',
+      items: {
+        type: 'array',
+        minItems: 2,
+        maxItems: 2,
+        items: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
+      },
+    },
+    example: [
+      [
+        ['flow=Background-UDP-Established', 12],
+        ['flow=From-Botnet-V42-UDP-DNS', 3],
+      ],
+    ],
   })
   labels: [string, number][][];
   @ApiProperty({
