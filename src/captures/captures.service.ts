@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { DomainError } from '../common/domain-error';
+import { waitForDrain } from '../common/wait-for-drain';
 import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
 import { CaptureEntity } from '../entities/capture.entity';
@@ -109,7 +110,7 @@ export class CapturesService {
 
       tally.hash.update(chunk);
       if (!file.write(chunk)) {
-        await Promise.race([once(file, 'drain'), once(file, 'close')]);
+        await waitForDrain(file);
       }
       if (tally.writeError) {
         throw tally.writeError;

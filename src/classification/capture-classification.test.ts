@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { getEventListeners } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { CaptureParseSummary } from '../captures/capture-parse-summary';
 import type { LabelClass } from '../captures/label-class';
@@ -105,5 +107,64 @@ describe('classifyCaptureAsCsv', () => {
 
     await assert.rejects(text(classifyCaptureAsCsv(input)), /stop here/);
     assert.ok(flowsRead < 1000, `parsing went on for ${flowsRead} flows after the abort`);
+  });
+
+  it('keeps listener counts bounded under back-pressure', async () => {
+    const rowsPerChunk = 2000;
+    const chunk = Array.from({ length: rowsPerChunk }, (_, i) => `${row(TOKENS[i % 3], 'flow=x')}\n`).join('');
+    const controller = new AbortController();
+    const maxListeners = { drain: 0, error: 0, abort: 0 };
+    let output: PassThrough | undefined;
+    let flowsRead = 0;
+    const input = await classificationInput(Readable.from([`${HEADER}\n`, chunk, chunk]), {
+      signal: controller.signal,
+      onFlow: () => {
+        flowsRead++;
+        assert.ok(output);
+        maxListeners.drain = Math.max(maxListeners.drain, output.listenerCount('drain'));
+        maxListeners.error = Math.max(maxListeners.error, output.listenerCount('error'));
+        maxListeners.abort = Math.max(maxListeners.abort, getEventListeners(controller.signal, 'abort').length);
+      },
+    });
+    output = classifyCaptureAsCsv(input) as PassThrough;
+
+    const lines = (await text(output)).trimEnd().split('\n');
+
+    assert.equal(flowsRead, 2 * rowsPerChunk);
+    assert.equal(lines.length, 1 + 2 * rowsPerChunk);
+    // One of the 'error' listeners is the reader's: `text()` adds it while it consumes the stream.
+    assert.ok(maxListeners.drain <= 1, `up to ${maxListeners.drain} drain listeners`);
+    assert.ok(maxListeners.error <= 2, `up to ${maxListeners.error} error listeners`);
+    assert.ok(maxListeners.abort <= 1, `up to ${maxListeners.abort} abort listeners`);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  });
+
+  it('stops parsing when reader destroys stream', async () => {
+    const rowsPerChunk = 2000;
+    const chunk = Array.from({ length: rowsPerChunk }, (_, i) => `${row(TOKENS[i % 3], 'flow=x')}\n`).join('');
+    let chunksRead = 0;
+    let sourceClosed = false;
+    const source = (async function* () {
+      try {
+        yield `${HEADER}\n`;
+        for (; chunksRead < 50; chunksRead++) {
+          yield chunk;
+        }
+      } finally {
+        sourceClosed = true;
+      }
+    })();
+    const output = classifyCaptureAsCsv(await classificationInput(source));
+
+    for await (const _ of output) {
+      output.destroy();
+      break;
+    }
+    for (let waited = 0; !sourceClosed && waited < 2000; waited += 10) {
+      await sleep(10);
+    }
+
+    assert.ok(sourceClosed, `the source was still open after ${chunksRead} chunks`);
+    assert.ok(chunksRead < 50, `parsing went on for ${chunksRead} chunks after the stream was destroyed`);
   });
 });

@@ -1,9 +1,9 @@
-import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import type { CaptureParseSummary } from '../captures/capture-parse-summary';
 import { parseCapture } from '../captures/capture-parser';
 import type { CaptureFormat } from '../captures/flow.types';
 import type { LabelClass } from '../captures/label-class';
+import { waitForDrain } from '../common/wait-for-drain';
 import type { TokenField } from '../models/model-definition';
 import type { VectorIndex } from '../similarity/vector-index.repository';
 import { formatToken } from '../training/token-format';
@@ -73,9 +73,21 @@ export function classifyCaptureAsCsv(input: CaptureClassificationInput): Readabl
     return result;
   };
 
-  const writeRow = (row: string): Promise<unknown> | undefined => {
+  // The parser calls `writeRow` for every row of a chunk before it waits, so all rows written while the output is
+  // full share one wait, which keeps one set of listeners on the output and the signal.
+  let pendingDrain: Promise<void> | undefined;
+  const writeRow = (row: string): Promise<void> | undefined => {
     input.signal?.throwIfAborted();
-    return output.write(row) ? undefined : once(output, 'drain', { signal: input.signal });
+    if (output.destroyed) {
+      throw output.errored ?? new Error('Classification output was closed before every flow was written');
+    }
+
+    if (output.write(row)) {
+      return undefined;
+    }
+
+    pendingDrain ??= waitForDrain(output, input.signal).finally(() => (pendingDrain = undefined));
+    return pendingDrain;
   };
 
   parseCapture(
