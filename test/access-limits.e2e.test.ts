@@ -128,6 +128,14 @@ describe('abuse limits', () => {
 
     const other = await preflight('https://elsewhere.example');
     assert.equal(other.headers.get('access-control-allow-origin'), null);
+
+    // Revoking a key and deleting a capture are DELETE requests, which a browser sends only after a preflight.
+    const deletion = await server.fetch('/api/v1/keys/7f1c1d2e-0000-4000-8000-000000000000', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://soc.example', 'access-control-request-method': 'DELETE' },
+      apiKey: null,
+    });
+    assert.match(deletion.headers.get('access-control-allow-methods') ?? '', /DELETE/);
   });
 });
 

@@ -269,6 +269,7 @@ describe('access control', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.doesNotMatch(response.headers.get('content-security-policy') ?? '', /upgrade-insecure-requests/);
     assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
     assert.equal(response.headers.get('x-powered-by'), null);
     assert.equal(response.headers.get('access-control-allow-origin'), null);

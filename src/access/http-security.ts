@@ -15,7 +15,9 @@ export function configureHttpSecurity(app: NestFastifyApplication, config: AppCo
   // The GraphQL Playground page at GET /graphql loads its script from a CDN and runs an inline script, which
   // helmet's default Content-Security-Policy blocks, so /graphql gets every header of helmet except that one.
   // Both middlewares are built once; helmet sets its headers on Node's response, which Fastify's reply keeps.
-  const withPolicy = helmet();
+  // Without `upgrade-insecure-requests`: a server reached over plain HTTP beyond loopback (the compose set-up, for
+  // example) would otherwise have browsers ask for the dashboard's files over HTTPS, which it does not serve.
+  const withPolicy = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   const withoutPolicy = helmet({ contentSecurityPolicy: false });
   fastify.addHook('onRequest', (request, reply, done) => {
     const headers = isGraphqlPath(request.url) ? withoutPolicy : withPolicy;
@@ -38,6 +40,7 @@ export function configureHttpSecurity(app: NestFastifyApplication, config: AppCo
   if (origins.length > 0) {
     app.enableCors({
       origin: origins,
+      methods: ['GET', 'HEAD', 'POST', 'DELETE'],
       allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type'],
       exposedHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
     });
