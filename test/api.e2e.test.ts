@@ -111,6 +111,20 @@ describe('API contract', () => {
     assert.equal(trailingSlash.status, 200);
   });
 
+  it('JSON routes reject other media types', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const response = await server.fetch('/api/v1/models', {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: '{"captureIds": []}',
+      });
+      const body = await json(response);
+      assert.equal(response.status, 415, type);
+      assert.equal(body.code, 'UNSUPPORTED_MEDIA_TYPE', type);
+      assert.match(body.message, /send the body as JSON with Content-Type: application\/json/, type);
+    }
+  });
+
   it('empty JSON body reads as no body', async () => {
     const response = await server.fetch('/api/v1/jobs/7f1c1d2e-0000-4000-8000-000000000000/cancel', {
       method: 'POST',

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STREAMED_BODY } from '../access/http-security';
 import { PageQueryDto } from '../common/pagination.dto';
 import { AppConfig } from '../config/app-config';
 import { CaptureResponseDto } from './capture.dto';
@@ -61,6 +62,7 @@ export class CapturesController {
   ) {}
 
   @Post()
+  @STREAMED_BODY()
   @ApiOperation({
     summary: 'Upload a capture',
     description:

@@ -12,6 +12,7 @@ import {
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STREAMED_BODY } from '../access/http-security';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { createValidationPipe } from '../common/validation';
 import { AppConfig } from '../config/app-config';
@@ -83,6 +84,7 @@ export class InterchangeController {
   }
 
   @Post('import')
+  @STREAMED_BODY()
   @ApiOperation({
     summary: 'Create a ready model from a word2vec file',
     description:
