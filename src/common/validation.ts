@@ -1,10 +1,18 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 
-/** Turns class-validator errors into one message that names every bad field, nested ones by their path. */
+/**
+ * Turns class-validator errors into one message that names every bad field, nested ones by their path. A required
+ * field that is missing gets one message that says so, instead of every rule its missing value breaks.
+ */
 export function validationMessage(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((constraint) => constraint.replace(error.property, path));
+    const constraints = Object.values(error.constraints ?? {});
+    if (error.value === undefined && constraints.length > 0) {
+      return [`${path} is missing: it is required`];
+    }
+
+    const own = constraints.map((constraint) => constraint.replace(error.property, path));
     return [...own, ...validationMessage(error.children ?? [], path)];
   });
 }
