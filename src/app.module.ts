@@ -1,3 +1,5 @@
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
@@ -148,7 +150,10 @@ export class AppModule {
                 formatError: formatGraphqlError,
                 // Apollo adds a server stack trace to every error unless NODE_ENV is production; clients never get one.
                 includeStacktraceInErrorResponses: false,
-                ...graphqlLimits(config),
+                // GraphQL Playground and Apollo's landing pages load their scripts from a CDN, so they fail offline
+                // and would need a weaker Content-Security-Policy. Clients introspect the schema instead.
+                playground: false,
+                ...withPlugins(graphqlLimits(config), ApolloServerPluginLandingPageDisabled()),
               }),
               DiscoveryModule,
             ]
@@ -158,4 +163,8 @@ export class AppModule {
       providers: [...REPOSITORIES, ...(api ? API_PROVIDERS : []), ...(worker ? WORKER_PROVIDERS : [])],
     };
   }
+}
+
+function withPlugins<T extends { plugins: ApolloServerPlugin[] }>(options: T, ...plugins: ApolloServerPlugin[]): T {
+  return { ...options, plugins: [...options.plugins, ...plugins] };
 }

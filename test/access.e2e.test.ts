@@ -275,6 +275,13 @@ describe('access control', () => {
     assert.equal(response.headers.get('access-control-allow-origin'), null);
   });
 
+  it('GraphQL serves no page from a CDN', async () => {
+    const response = await server.fetch('/graphql', { apiKey: null, headers: { accept: 'text/html' } });
+    assert.notEqual(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /application\/json/);
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  });
+
   it('GraphQL introspection needs no key', async () => {
     const body = await json(await post('/graphql', { query: '{ __schema { queryType { name } } }' }, null));
     assert.equal(body.data?.__schema?.queryType?.name, 'Query', JSON.stringify(body));

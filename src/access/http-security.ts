@@ -23,17 +23,13 @@ export const STREAMED_BODY = () => RouteConfig({ streamedBody: true } satisfies 
 export function configureHttpSecurity(app: NestFastifyApplication, config: AppConfig): void {
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
 
-  // The GraphQL Playground page at GET /graphql loads its script from a CDN and runs an inline script, which
-  // helmet's default Content-Security-Policy blocks, so /graphql gets every header of helmet except that one.
-  // Both middlewares are built once; helmet sets its headers on Node's response, which Fastify's reply keeps.
-  // Without `upgrade-insecure-requests`: a server reached over plain HTTP beyond loopback (the compose set-up, for
-  // example) would otherwise have browsers ask for the dashboard's files over HTTPS, which it does not serve.
-  const withPolicy = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  const withoutPolicy = helmet({ contentSecurityPolicy: false });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const headers = isGraphqlPath(request.url) ? withoutPolicy : withPolicy;
-    headers(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
-  });
+  // Helmet's middleware is built once and sets its headers on Node's response, which Fastify's reply keeps. It
+  // leaves out `upgrade-insecure-requests`: a server reached over plain HTTP beyond loopback (the compose set-up,
+  // for example) would otherwise have browsers ask for the dashboard's files over HTTPS, which it does not serve.
+  const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  fastify.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  );
 
   // JSON is the only media type parsed here, within the adapter's body limit. Routes marked STREAMED_BODY (capture
   // and vector uploads) read the request stream themselves without buffering it, so a body of any other type
@@ -68,10 +64,6 @@ export function configureHttpSecurity(app: NestFastifyApplication, config: AppCo
       exposedHeaders: ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
     });
   }
-}
-
-function isGraphqlPath(url: string): boolean {
-  return url === '/graphql' || url.startsWith('/graphql?') || url.startsWith('/graphql/');
 }
 
 export function corsOrigins(config: AppConfig): string[] {

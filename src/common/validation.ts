@@ -1,8 +1,8 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 
 /**
- * Turns class-validator errors into one message that names every bad field, nested ones by their path. A required
- * field that is missing gets one message that says so, instead of every rule its missing value breaks.
+ * Turns class-validator errors into one message that names every bad field, nested ones by their path. A missing
+ * required field gets one message that names it as required, instead of every rule its missing value breaks.
  */
 export function validationMessage(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
