@@ -220,7 +220,7 @@ export class CapturesService {
     if (models.length > 0) {
       throw new DomainError(
         'CAPTURE_IN_USE',
-        `Capture ${id} is used by model ${models.join(', ')}; delete the model first`,
+        `Capture ${id} is used by model ${models.join(', ')}, which needs it to retrain, so it is kept`,
         { models },
       );
     }
