@@ -288,6 +288,17 @@ describe('capture upload', () => {
     assert.equal(unknownField.status, 400);
     assert.match(unknownField.body.message, /property size should not exist/);
 
+    const twoFiles = new FormData();
+    twoFiles.append('file', vectors);
+    twoFiles.append('file', vectors);
+    const twoFilesResponse = await server.fetch('/api/v1/models/import', { method: 'POST', body: twoFiles });
+    assert.equal(twoFilesResponse.status, 400);
+    assert.match((await json(twoFilesResponse)).message, /Too many files: send one file/);
+
+    const wrongFormat = await importForm({ file: vectors, format: 'binary' });
+    assert.equal(wrongFormat.status, 422);
+    assert.match(wrongFormat.body.message, /read as format=binary; leave format out/);
+
     const badFormat = await importForm({ file: vectors, format: 'csv' });
     assert.equal(badFormat.status, 400);
     assert.match(badFormat.body.message, /format must be one of the following values: text, binary/);

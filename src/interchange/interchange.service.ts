@@ -162,7 +162,9 @@ async function readWord2Vec(chunks: AsyncIterable<Buffer>, format?: Word2VecForm
     reader.end();
   } catch (error) {
     if (error instanceof Word2VecFormatError) {
-      throw new DomainError('VECTORS_UNREADABLE', `Not a readable word2vec file: ${error.message}`);
+      // A format named by the client that does not match the file fails in ways that hide the cause.
+      const hint = format ? ` (read as format=${format}; leave format out to detect it from the file)` : '';
+      throw new DomainError('VECTORS_UNREADABLE', `Not a readable word2vec file: ${error.message}${hint}`);
     }
     throw error;
   }

@@ -104,6 +104,9 @@ function receive(request: IncomingMessage, options: ReceiveOptions): Promise<Rec
       }
     });
     parser.on('field', (name, value) => (fields[name] = value));
+    parser.on('filesLimit', () =>
+      fail(new DomainError('INVALID_INPUT', `Too many files: send one file, in form field "${options.field}"`)),
+    );
     parser.on('fieldsLimit', () =>
       fail(
         new DomainError('INVALID_INPUT', `Too many form fields: send at most ${options.maxFields} besides the file`),
