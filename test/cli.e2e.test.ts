@@ -364,6 +364,10 @@ describe('flow2vec command-line client', () => {
     assert.notEqual(badNumber.code, 0);
     assert.match(badNumber.stderr, /expected a positive integer, got "zero"/);
 
+    const noCapture = await runCli(['train', '--epochs', '1'], env);
+    assert.notEqual(noCapture.code, 0);
+    assert.match(noCapture.stderr, /required option '--capture <id>' not specified/);
+
     const shareWithoutClass = await runCli(['clusters', modelId, '--min-share', '0.5'], env);
     assert.equal(shareWithoutClass.code, 1);
     assert.match(shareWithoutClass.stderr, /--min-share needs --label-class/);

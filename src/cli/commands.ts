@@ -11,7 +11,7 @@ import { collect, CommandContext, positiveInteger, print, table } from './output
 export function registerCommands(program: Command, context: CommandContext): void {
   program
     .command('upload')
-    .description('upload a capture (Argus .binetflow CSV, plain or gzip) and print its summary')
+    .description('upload a capture (Argus .binetflow CSV or Zeek conn.log, plain or gzip) and print its summary')
     .argument('<file>', 'capture file')
     .action(async (file: string) => {
       const { options, client } = context();
@@ -38,14 +38,15 @@ export function registerCommands(program: Command, context: CommandContext): voi
         const classes = Object.entries(capture.labelClassCounts)
           .map(([labelClass, count]) => `${labelClass} ${count}`)
           .join(', ');
-        return `capture ${capture.id}: ${capture.flowCount} flows (${classes}), ${capture.rejectedCount} rows rejected`;
+        return `capture ${capture.id}: ${capture.flowCount} flows (${classes}), ${capture.rejectedCount} ${capture.rejectedCount === 1 ? 'row' : 'rows'} rejected`;
       });
     });
 
   program
     .command('train')
     .description('create a model from captures and queue its training')
-    .requiredOption('--capture <id>', 'capture to train on; repeat for several, concatenated in order', collect, [])
+    // No default list: commander would count it as given, and a missing --capture would reach the server.
+    .requiredOption('--capture <id>', 'capture to train on; repeat for several, concatenated in order', collect)
     .option('--name <name>', 'model name')
     .option('--sentence-length <flows>', 'flows per sentence (default 30)', positiveInteger)
     .option('--vector-size <n>', 'dimensions of each vector (default 100)', positiveInteger)

@@ -21,8 +21,8 @@ export function nonNegativeInteger(value: string): number {
   return parsed;
 }
 
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Writes `value` as JSON with --json, else the human-readable text that `human` builds. */
