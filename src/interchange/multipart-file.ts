@@ -72,7 +72,9 @@ function receive(request: IncomingMessage, options: ReceiveOptions): Promise<Rec
 
       failed = true;
       clearTimeout(idleTimer);
-      file?.destroy();
+      // Destroyed with the error: destroyed without one, busboy's file stream may close without ending the
+      // pipeline that writes it, which then never settles.
+      file?.destroy(error);
       void (written ?? Promise.resolve()).then(
         () => reject(error),
         () => reject(error),
