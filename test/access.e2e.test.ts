@@ -44,7 +44,7 @@ const QUERIES_SENT_AS_WRITES = [
 ];
 /**
  * Routes served without a key on purpose: the health check, the OpenAPI document with its UI, and the dashboard's
- * page and bundled assets, which hold no data (the page asks for a key and sends it with each API request).
+ * page and bundled assets, which contain no data (the page requests a key and sends it with each API request).
  */
 const PUBLIC_PATHS = [/^\/api\/v1\/health$/, /^\/api\/docs([-/].*)?$/, /^\/(index\.html)?$/, /^\/assets\/[\w.-]+$/];
 

@@ -16,7 +16,7 @@ import { AuditInterceptor } from './audit.interceptor';
  */
 const RESOLVER_NAME_METADATA = 'graphql:resolver_name';
 
-/** What access control does for a handler. */
+/** Access control of one handler: its required role and whether it is audited. */
 interface HandlerAccess {
   access: RequiredAccess;
   /** Whether the audit interceptor is bound to the handler, so that its writes are recorded. */

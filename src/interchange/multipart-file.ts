@@ -9,7 +9,7 @@ import { malformedMultipart } from '../captures/capture-upload';
 import { DomainError } from '../common/domain-error';
 
 export interface ReceivedFile {
-  /** Where the file part was written; the caller removes it. */
+  /** Path of the written file part, which the caller removes. */
   path: string;
   /** The last segment of the file name the client gave. */
   fileName: string;
@@ -18,7 +18,7 @@ export interface ReceivedFile {
 }
 
 export interface ReceiveOptions {
-  /** Name of the form field that holds the file. */
+  /** Name of the form field that contains the file. */
   field: string;
   /** Path to write the file part to. */
   targetPath: string;
